@@ -1,0 +1,116 @@
+"""The FNet encoder block: Fourier mixing, then a feed-forward MLP."""
+
+from __future__ import annotations
+
+import keras
+
+from keras_mlpmix.layers.argument_checks import (
+    check_epsilon,
+    check_known_dims,
+    check_positive_int,
+    check_rank,
+    check_rate,
+)
+from keras_mlpmix.layers.drop_path import DropPath
+from keras_mlpmix.layers.fourier_mixing import FourierMixing
+from keras_mlpmix.layers.mlp import MLP
+
+
+@keras.saving.register_keras_serializable(package="keras_mlpmix")
+class FNetBlock(keras.layers.Layer):
+    """One FNet encoder block (Lee-Thorp et al., 2021, Fig. 1).
+
+    The self-attention of a Transformer encoder block is replaced by
+    `FourierMixing`, which has no weights. As in the paper the LayerNorms
+    follow the residual additions (post-norm):
+
+        U = LayerNorm(X + Re(FFT_2D(X)))
+        Y = LayerNorm(U + MLP(U))
+
+    Unlike MLP-Mixer and gMLP blocks it is not tied to the number of
+    patches, so it runs on any image size.
+
+    Args:
+        ffn_dim: Hidden width of the feed-forward MLP.
+        dropout_rate: Dropout inside the MLP.
+        drop_path_rate: Stochastic-depth rate of both residual branches.
+        layer_norm_epsilon: Epsilon of both LayerNorms (FNet's 1e-12 by
+            default).
+        approximate_gelu: Use the tanh approximation of GELU.
+        **kwargs: Standard layer arguments (`name`, `dtype`, ...).
+
+    Example:
+
+    >>> import numpy as np
+    >>> from keras_mlpmix.layers import FNetBlock
+    >>> tokens = np.random.rand(2, 64, 256).astype("float32")
+    >>> tuple(FNetBlock(ffn_dim=512)(tokens).shape)
+    (2, 64, 256)
+    """
+
+    def __init__(
+        self,
+        ffn_dim: int,
+        dropout_rate: float = 0.0,
+        drop_path_rate: float = 0.0,
+        layer_norm_epsilon: float = 1e-12,
+        approximate_gelu: bool = False,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.ffn_dim = check_positive_int("ffn_dim", ffn_dim)
+        self.dropout_rate = check_rate("dropout_rate", dropout_rate)
+        self.drop_path_rate = check_rate("drop_path_rate", drop_path_rate)
+        self.layer_norm_epsilon = check_epsilon(
+            "layer_norm_epsilon", layer_norm_epsilon
+        )
+        self.approximate_gelu = bool(approximate_gelu)
+
+        def layer_norm(name):
+            return keras.layers.LayerNormalization(
+                epsilon=self.layer_norm_epsilon, dtype=self.dtype_policy, name=name
+            )
+
+        self.fourier = FourierMixing(dtype=self.dtype_policy, name="fourier")
+        self.fourier_norm = layer_norm("fourier_norm")
+        self.mlp = MLP(
+            self.ffn_dim,
+            approximate_gelu=self.approximate_gelu,
+            dropout_rate=self.dropout_rate,
+            dtype=self.dtype_policy,
+            name="mlp",
+        )
+        self.mlp_norm = layer_norm("mlp_norm")
+        self.drop_path = DropPath(
+            self.drop_path_rate, dtype=self.dtype_policy, name="drop_path"
+        )
+
+    def build(self, input_shape):
+        check_rank("FNetBlock", input_shape, 3, "(batch, patches, channels)")
+        check_known_dims("FNetBlock", input_shape, {2: "channel"})
+        for layer in (self.fourier, self.fourier_norm, self.mlp, self.mlp_norm):
+            layer.build(input_shape)
+
+    def call(self, inputs, training=None):
+        x = self.fourier_norm(
+            inputs + self.drop_path(self.fourier(inputs), training=training)
+        )
+        return self.mlp_norm(
+            x + self.drop_path(self.mlp(x, training=training), training=training)
+        )
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "ffn_dim": self.ffn_dim,
+                "dropout_rate": self.dropout_rate,
+                "drop_path_rate": self.drop_path_rate,
+                "layer_norm_epsilon": self.layer_norm_epsilon,
+                "approximate_gelu": self.approximate_gelu,
+            }
+        )
+        return config

@@ -1,0 +1,122 @@
+"""The gMLP block: a channel MLP with a spatial gating unit inside."""
+
+from __future__ import annotations
+
+import keras
+
+from keras_mlpmix.layers.argument_checks import (
+    check_epsilon,
+    check_known_dims,
+    check_positive_int,
+    check_rank,
+    check_rate,
+)
+from keras_mlpmix.layers.drop_path import DropPath
+from keras_mlpmix.layers.mlp import MLP
+from keras_mlpmix.layers.spatial_gating_unit import SpatialGatingUnit
+
+
+@keras.saving.register_keras_serializable(package="keras_mlpmix")
+class gMLPBlock(keras.layers.Layer):
+    """One gMLP block (Liu et al., 2021, Fig. 1 and eq. 1).
+
+    A pre-norm channel MLP whose hidden activations pass through a
+    `SpatialGatingUnit`, the only place where patches interact:
+
+        Z = GELU(LayerNorm(X) U)         (U: d -> ffn_dim)
+        Y = X + s(Z) V                   (s halves the width; V: ffn_dim/2 -> d)
+
+    The residual adds the block's raw input. The spatial projection ties the
+    block to the number of patches `N`.
+
+    Args:
+        ffn_dim: Width of the channel projection `U`; must be even, since the
+            gating unit splits it in two.
+        dropout_rate: Dropout inside the MLP.
+        drop_path_rate: Stochastic-depth rate of the residual branch.
+        layer_norm_epsilon: Epsilon of the block's input LayerNorm (1e-6).
+        gate_layer_norm_epsilon: Epsilon of the gating unit's LayerNorm
+            (1e-5, as in timm).
+        approximate_gelu: Use the tanh approximation of GELU.
+        **kwargs: Standard layer arguments (`name`, `dtype`, ...).
+
+    Example:
+
+    >>> import numpy as np
+    >>> from keras_mlpmix.layers import gMLPBlock
+    >>> tokens = np.random.rand(2, 196, 256).astype("float32")
+    >>> tuple(gMLPBlock(ffn_dim=1536)(tokens).shape)
+    (2, 196, 256)
+    """
+
+    def __init__(
+        self,
+        ffn_dim: int,
+        dropout_rate: float = 0.0,
+        drop_path_rate: float = 0.0,
+        layer_norm_epsilon: float = 1e-6,
+        gate_layer_norm_epsilon: float = 1e-5,
+        approximate_gelu: bool = False,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.ffn_dim = check_positive_int("ffn_dim", ffn_dim)
+        if self.ffn_dim % 2:
+            raise ValueError(
+                "`ffn_dim` must be even: the spatial gating unit splits it into "
+                f"two halves. Received: ffn_dim={ffn_dim}."
+            )
+        self.dropout_rate = check_rate("dropout_rate", dropout_rate)
+        self.drop_path_rate = check_rate("drop_path_rate", drop_path_rate)
+        self.layer_norm_epsilon = check_epsilon(
+            "layer_norm_epsilon", layer_norm_epsilon
+        )
+        self.gate_layer_norm_epsilon = check_epsilon(
+            "gate_layer_norm_epsilon", gate_layer_norm_epsilon
+        )
+        self.approximate_gelu = bool(approximate_gelu)
+
+        self.norm = keras.layers.LayerNormalization(
+            epsilon=self.layer_norm_epsilon, dtype=self.dtype_policy, name="norm"
+        )
+        self.mlp = MLP(
+            self.ffn_dim,
+            approximate_gelu=self.approximate_gelu,
+            dropout_rate=self.dropout_rate,
+            gate=SpatialGatingUnit(
+                self.gate_layer_norm_epsilon, dtype=self.dtype_policy, name="gate"
+            ),
+            dtype=self.dtype_policy,
+            name="mlp",
+        )
+        self.drop_path = DropPath(
+            self.drop_path_rate, dtype=self.dtype_policy, name="drop_path"
+        )
+
+    def build(self, input_shape):
+        check_rank("gMLPBlock", input_shape, 3, "(batch, patches, channels)")
+        check_known_dims("gMLPBlock", input_shape, {1: "patch", 2: "channel"})
+        self.norm.build(input_shape)
+        self.mlp.build(input_shape)
+
+    def call(self, inputs, training=None):
+        return inputs + self.drop_path(
+            self.mlp(self.norm(inputs), training=training), training=training
+        )
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "ffn_dim": self.ffn_dim,
+                "dropout_rate": self.dropout_rate,
+                "drop_path_rate": self.drop_path_rate,
+                "layer_norm_epsilon": self.layer_norm_epsilon,
+                "gate_layer_norm_epsilon": self.gate_layer_norm_epsilon,
+                "approximate_gelu": self.approximate_gelu,
+            }
+        )
+        return config

@@ -1,0 +1,132 @@
+"""The MLP-Mixer block: token mixing, then channel mixing."""
+
+from __future__ import annotations
+
+import keras
+
+from keras_mlpmix.layers.argument_checks import (
+    check_epsilon,
+    check_known_dims,
+    check_positive_int,
+    check_rank,
+    check_rate,
+)
+from keras_mlpmix.layers.drop_path import DropPath
+from keras_mlpmix.layers.mlp import MLP
+
+
+@keras.saving.register_keras_serializable(package="keras_mlpmix")
+class MixerBlock(keras.layers.Layer):
+    """One MLP-Mixer block (Tolstikhin et al., 2021, eq. 1).
+
+    A token-mixing MLP acts across the patches, the same for every channel;
+    then a channel-mixing MLP acts across the channels, the same for every
+    patch. Each is preceded by a LayerNorm and wrapped in a residual:
+
+        U = X + MLP_tokens(LayerNorm(X))      (mixing along the patch axis)
+        Y = U + MLP_channels(LayerNorm(U))    (mixing along the channel axis)
+
+    The token MLP's weights are tied to the number of patches `N`, fixed when
+    the block is built.
+
+    Args:
+        tokens_mlp_dim: Hidden width `D_S` of the token-mixing MLP.
+        channels_mlp_dim: Hidden width `D_C` of the channel-mixing MLP.
+        dropout_rate: Dropout inside both MLPs.
+        drop_path_rate: Stochastic-depth rate of both residual branches.
+        layer_norm_epsilon: Epsilon of both LayerNorms (1e-6, as in the
+            official code and timm).
+        approximate_gelu: Use the tanh approximation of GELU (the official
+            Flax checkpoints were trained with it) instead of the exact form
+            (timm's).
+        **kwargs: Standard layer arguments (`name`, `dtype`, ...).
+
+    Example:
+
+    >>> import numpy as np
+    >>> from keras_mlpmix.layers import MixerBlock
+    >>> tokens = np.random.rand(2, 196, 768).astype("float32")
+    >>> block = MixerBlock(tokens_mlp_dim=384, channels_mlp_dim=3072)
+    >>> tuple(block(tokens).shape)
+    (2, 196, 768)
+    """
+
+    def __init__(
+        self,
+        tokens_mlp_dim: int,
+        channels_mlp_dim: int,
+        dropout_rate: float = 0.0,
+        drop_path_rate: float = 0.0,
+        layer_norm_epsilon: float = 1e-6,
+        approximate_gelu: bool = False,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.tokens_mlp_dim = check_positive_int("tokens_mlp_dim", tokens_mlp_dim)
+        self.channels_mlp_dim = check_positive_int("channels_mlp_dim", channels_mlp_dim)
+        self.dropout_rate = check_rate("dropout_rate", dropout_rate)
+        self.drop_path_rate = check_rate("drop_path_rate", drop_path_rate)
+        self.layer_norm_epsilon = check_epsilon(
+            "layer_norm_epsilon", layer_norm_epsilon
+        )
+        self.approximate_gelu = bool(approximate_gelu)
+
+        def mlp(name, hidden_dim, axis):
+            return MLP(
+                hidden_dim,
+                axis=axis,
+                approximate_gelu=self.approximate_gelu,
+                dropout_rate=self.dropout_rate,
+                dtype=self.dtype_policy,
+                name=name,
+            )
+
+        def layer_norm(name):
+            return keras.layers.LayerNormalization(
+                epsilon=self.layer_norm_epsilon, dtype=self.dtype_policy, name=name
+            )
+
+        self.token_norm = layer_norm("token_norm")
+        self.token_mlp = mlp("token_mlp", self.tokens_mlp_dim, axis=1)
+        self.channel_norm = layer_norm("channel_norm")
+        self.channel_mlp = mlp("channel_mlp", self.channels_mlp_dim, axis=-1)
+        self.drop_path = DropPath(
+            self.drop_path_rate, dtype=self.dtype_policy, name="drop_path"
+        )
+
+    def build(self, input_shape):
+        check_rank("MixerBlock", input_shape, 3, "(batch, patches, channels)")
+        check_known_dims("MixerBlock", input_shape, {1: "patch", 2: "channel"})
+        for layer in (
+            self.token_norm,
+            self.token_mlp,
+            self.channel_norm,
+            self.channel_mlp,
+        ):
+            layer.build(input_shape)
+
+    def call(self, inputs, training=None):
+        x = inputs + self.drop_path(
+            self.token_mlp(self.token_norm(inputs), training=training),
+            training=training,
+        )
+        return x + self.drop_path(
+            self.channel_mlp(self.channel_norm(x), training=training), training=training
+        )
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "tokens_mlp_dim": self.tokens_mlp_dim,
+                "channels_mlp_dim": self.channels_mlp_dim,
+                "dropout_rate": self.dropout_rate,
+                "drop_path_rate": self.drop_path_rate,
+                "layer_norm_epsilon": self.layer_norm_epsilon,
+                "approximate_gelu": self.approximate_gelu,
+            }
+        )
+        return config

@@ -1,0 +1,199 @@
+"""Cutting images into non-overlapping patches, and putting them back."""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+from keras_mlpmix.layers.argument_checks import check_pair, check_rank
+
+
+def _check_data_format(data_format: str | None) -> str:
+    data_format = data_format or keras.config.image_data_format()
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError(
+            "`data_format` must be 'channels_last', 'channels_first' or None "
+            f"(the Keras default). Received: data_format={data_format!r}."
+        )
+    return data_format
+
+
+@keras.saving.register_keras_serializable(package="keras_mlpmix")
+class Patches(keras.layers.Layer):
+    """Cuts images into non-overlapping patches and flattens each one.
+
+    An image of shape `(B, H, W, C)` becomes `(B, N, ph * pw * C)` with
+    `N = (H / ph) * (W / pw)` patches in row-major order (left to right, then
+    top to bottom). Inside a patch the values are ordered (row, column,
+    channel), the order of `keras.ops.image.extract_patches`; with it a
+    `Dense` on the patches equals a convolution with kernel and stride
+    `patch_size` whose kernel is reshaped to `(ph * pw * C, filters)`.
+    `PatchesToImage` is the inverse.
+
+    Args:
+        patch_size: Patch height and width, an int or a pair `(ph, pw)`. The
+            image height and width must be multiples of it.
+        data_format: `"channels_last"` (`(B, H, W, C)`) or
+            `"channels_first"` (`(B, C, H, W)`). Defaults to
+            `keras.config.image_data_format()`. The patches are the same in
+            both cases.
+        **kwargs: Standard layer arguments (`name`, `dtype`, ...).
+
+    Example:
+
+    >>> import numpy as np
+    >>> from keras_mlpmix.layers import Patches
+    >>> images = np.random.rand(2, 64, 48, 3).astype("float32")
+    >>> tuple(Patches(16)(images).shape)  # 4 x 3 patches of 16 * 16 * 3 values
+    (2, 12, 768)
+    """
+
+    def __init__(self, patch_size, data_format: str | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.patch_size = check_pair("patch_size", patch_size)
+        self.data_format = _check_data_format(data_format)
+
+    def _image_dims(self, input_shape):
+        """Returns (height, width, channels) of an input shape."""
+        check_rank("Patches", input_shape, 4, _image_layout(self.data_format))
+        if self.data_format == "channels_first":
+            return input_shape[2], input_shape[3], input_shape[1]
+        return input_shape[1], input_shape[2], input_shape[3]
+
+    def build(self, input_shape):
+        height, width, _ = self._image_dims(input_shape)
+        for name, size, patch in (
+            ("height", height, self.patch_size[0]),
+            ("width", width, self.patch_size[1]),
+        ):
+            if size is not None and size % patch:
+                raise ValueError(
+                    f"The image {name} must be a multiple of the patch size. "
+                    f"Received: image {name} {size} with patch_size={self.patch_size} "
+                    f"(input_shape={tuple(input_shape)}). Resize or crop the images "
+                    f"to a multiple of {patch}, e.g. {size - size % patch or patch}."
+                )
+
+    def call(self, images):
+        if self.data_format == "channels_first":
+            images = ops.transpose(images, (0, 2, 3, 1))
+        _, height, width, channels = ops.shape(images)
+        ph, pw = self.patch_size
+        grid_h, grid_w = height // ph, width // pw
+        x = ops.reshape(images, (-1, grid_h, ph, grid_w, pw, channels))
+        x = ops.transpose(x, (0, 1, 3, 2, 4, 5))
+        return ops.reshape(x, (-1, grid_h * grid_w, ph * pw * channels))
+
+    def compute_output_shape(self, input_shape):
+        height, width, channels = self._image_dims(input_shape)
+        ph, pw = self.patch_size
+        num_patches = (
+            None if height is None or width is None else (height // ph) * (width // pw)
+        )
+        patch_dim = None if channels is None else ph * pw * channels
+        return (input_shape[0], num_patches, patch_dim)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"patch_size": self.patch_size, "data_format": self.data_format})
+        return config
+
+
+@keras.saving.register_keras_serializable(package="keras_mlpmix")
+class PatchesToImage(keras.layers.Layer):
+    """Puts flattened patches back together into images; inverts `Patches`.
+
+    Takes `(B, N, ph * pw * C)` in the layout `Patches` produces and returns
+    `(B, H, W, C)` (or `(B, C, H, W)`). Useful to look at what a model sees,
+    or to decode per-patch predictions back to pixels.
+
+    Args:
+        image_size: Height and width of the images, an int or a pair. Each
+            must be a multiple of the matching patch size.
+        patch_size: Patch height and width, as given to `Patches`.
+        data_format: Layout of the returned images; see `Patches`.
+        **kwargs: Standard layer arguments (`name`, `dtype`, ...).
+
+    Example:
+
+    >>> import numpy as np
+    >>> from keras_mlpmix.layers import Patches, PatchesToImage
+    >>> images = np.random.rand(2, 32, 32, 3).astype("float32")
+    >>> patches = Patches(8)(images)
+    >>> restored = PatchesToImage(image_size=32, patch_size=8)(patches)
+    >>> bool(np.array_equal(np.asarray(restored), images))
+    True
+    """
+
+    def __init__(
+        self, image_size, patch_size, data_format: str | None = None, **kwargs
+    ):
+        super().__init__(**kwargs)
+        self.image_size = check_pair("image_size", image_size)
+        self.patch_size = check_pair("patch_size", patch_size)
+        self.data_format = _check_data_format(data_format)
+        for name, size, patch in zip(
+            ("height", "width"), self.image_size, self.patch_size, strict=True
+        ):
+            if size % patch:
+                raise ValueError(
+                    f"The image {name} must be a multiple of the patch size. Received: "
+                    f"image_size={self.image_size}, patch_size={self.patch_size}."
+                )
+        self.grid = (
+            self.image_size[0] // self.patch_size[0],
+            self.image_size[1] // self.patch_size[1],
+        )
+
+    def build(self, input_shape):
+        check_rank("PatchesToImage", input_shape, 3, "(batch, patches, patch_values)")
+        num_patches, patch_dim = input_shape[1], input_shape[2]
+        ph, pw = self.patch_size
+        expected = self.grid[0] * self.grid[1]
+        if num_patches is not None and num_patches != expected:
+            raise ValueError(
+                f"PatchesToImage with image_size={self.image_size} and "
+                f"patch_size={self.patch_size} expects {expected} patches. "
+                f"Received: input_shape={tuple(input_shape)}."
+            )
+        if patch_dim is not None and patch_dim % (ph * pw):
+            raise ValueError(
+                f"The last axis must hold ph * pw * channels = {ph * pw} * channels "
+                f"values. Received: input_shape={tuple(input_shape)}."
+            )
+
+    def call(self, patches):
+        ph, pw = self.patch_size
+        channels = ops.shape(patches)[-1] // (ph * pw)
+        x = ops.reshape(patches, (-1, self.grid[0], self.grid[1], ph, pw, channels))
+        x = ops.transpose(x, (0, 1, 3, 2, 4, 5))
+        images = ops.reshape(x, (-1, self.image_size[0], self.image_size[1], channels))
+        if self.data_format == "channels_first":
+            images = ops.transpose(images, (0, 3, 1, 2))
+        return images
+
+    def compute_output_shape(self, input_shape):
+        ph, pw = self.patch_size
+        channels = None if input_shape[2] is None else input_shape[2] // (ph * pw)
+        if self.data_format == "channels_first":
+            return (input_shape[0], channels, *self.image_size)
+        return (input_shape[0], *self.image_size, channels)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "image_size": self.image_size,
+                "patch_size": self.patch_size,
+                "data_format": self.data_format,
+            }
+        )
+        return config
+
+
+def _image_layout(data_format: str) -> str:
+    return (
+        "(batch, channels, height, width)"
+        if data_format == "channels_first"
+        else "(batch, height, width, channels)"
+    )

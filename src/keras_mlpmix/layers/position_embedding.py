@@ -1,0 +1,79 @@
+"""Learned, additive position embedding for a fixed number of patches."""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+from keras_mlpmix.layers.argument_checks import check_positive_int, check_rank
+
+
+@keras.saving.register_keras_serializable(package="keras_mlpmix")
+class PositionEmbedding(keras.layers.Layer):
+    """Adds a learned embedding to each patch position.
+
+    Maps `(B, N, D)` to `(B, N, D)` by adding a trainable `(N, D)` table. The
+    table ties the layer to `num_patches`: an input with another number of
+    patches (another image or patch size) is rejected with an error rather
+    than broadcast.
+
+    Args:
+        num_patches: Number of patches `N` the embedding is learned for.
+        initializer: Initializer of the embedding table. Defaults to a normal
+            distribution with standard deviation 0.02.
+        **kwargs: Standard layer arguments (`name`, `dtype`, ...).
+
+    Example:
+
+    >>> import numpy as np
+    >>> from keras_mlpmix.layers import PositionEmbedding
+    >>> tokens = np.zeros((2, 64, 256), "float32")
+    >>> layer = PositionEmbedding(num_patches=64)
+    >>> tuple(layer(tokens).shape)
+    (2, 64, 256)
+    """
+
+    def __init__(self, num_patches: int, initializer=None, **kwargs):
+        super().__init__(**kwargs)
+        self.num_patches = check_positive_int("num_patches", num_patches)
+        self.initializer = keras.initializers.get(
+            initializer or keras.initializers.RandomNormal(stddev=0.02)
+        )
+
+    def build(self, input_shape):
+        check_rank("PositionEmbedding", input_shape, 3, "(batch, patches, channels)")
+        num_patches, channels = input_shape[1], input_shape[2]
+        if num_patches is not None and num_patches != self.num_patches:
+            raise ValueError(
+                f"PositionEmbedding was created for num_patches={self.num_patches} "
+                f"but received inputs with {num_patches} patches "
+                f"(input_shape={tuple(input_shape)}). Build it with the number of "
+                "patches of the images it will see."
+            )
+        if channels is None:
+            raise ValueError(
+                "PositionEmbedding needs a known channel dimension (axis 2). "
+                f"Received: input_shape={tuple(input_shape)}."
+            )
+        self.embedding = self.add_weight(
+            name="embedding",
+            shape=(self.num_patches, channels),
+            initializer=self.initializer,
+            trainable=True,
+        )
+
+    def call(self, inputs):
+        return ops.add(inputs, self.embedding)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "num_patches": self.num_patches,
+                "initializer": keras.initializers.serialize(self.initializer),
+            }
+        )
+        return config
