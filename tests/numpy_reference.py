@@ -25,10 +25,10 @@ def layer_norm(x, gamma, beta, epsilon):
 
 def mlp(x, w1, b1, w2, b2, approximate=False, gate=None):
     """Dense, GELU, (gate), Dense along the last axis."""
-    h = gelu(x @ w1 + b1, approximate)
+    h = gelu(x @ w1 + b1.reshape(-1), approximate)
     if gate is not None:
         h = gate(h)
-    return h @ w2 + b2
+    return h @ w2 + b2.reshape(-1)
 
 
 def weights_of(layer):
@@ -82,7 +82,7 @@ def spatial_gating(z, w, epsilon, prefix=""):
     z2 = layer_norm(z2, w[f"{prefix}norm/gamma"], w[f"{prefix}norm/beta"], epsilon)
     # W acts across patches: (N_in, N_out) kernel on the patch axis.
     gate = np.einsum("bnc,nm->bmc", z2, w[f"{prefix}spatial_proj/kernel"])
-    return z1 * (gate + w[f"{prefix}spatial_proj/bias"][None, :, None])
+    return z1 * (gate + w[f"{prefix}spatial_proj/bias"].reshape(1, -1, 1))
 
 
 def gmlp_block(x, w, epsilon, gate_epsilon, approximate=False):

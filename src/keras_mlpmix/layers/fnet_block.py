@@ -88,6 +88,7 @@ class FNetBlock(keras.layers.Layer):
     def build(self, input_shape):
         check_rank("FNetBlock", input_shape, 3, "(batch, patches, channels)")
         check_known_dims("FNetBlock", input_shape, {2: "channel"})
+        self.input_spec = keras.InputSpec(ndim=3, axes={2: input_shape[2]})
         for layer in (self.fourier, self.fourier_norm, self.mlp, self.mlp_norm):
             layer.build(input_shape)
 

@@ -96,6 +96,10 @@ class gMLPBlock(keras.layers.Layer):
     def build(self, input_shape):
         check_rank("gMLPBlock", input_shape, 3, "(batch, patches, channels)")
         check_known_dims("gMLPBlock", input_shape, {1: "patch", 2: "channel"})
+        # The spatial projection is tied to the number of patches.
+        self.input_spec = keras.InputSpec(
+            ndim=3, axes={1: input_shape[1], 2: input_shape[2]}
+        )
         self.norm.build(input_shape)
         self.mlp.build(input_shape)
 

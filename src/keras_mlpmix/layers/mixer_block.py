@@ -97,6 +97,10 @@ class MixerBlock(keras.layers.Layer):
     def build(self, input_shape):
         check_rank("MixerBlock", input_shape, 3, "(batch, patches, channels)")
         check_known_dims("MixerBlock", input_shape, {1: "patch", 2: "channel"})
+        # The token MLP is tied to the number of patches; later calls must match.
+        self.input_spec = keras.InputSpec(
+            ndim=3, axes={1: input_shape[1], 2: input_shape[2]}
+        )
         for layer in (
             self.token_norm,
             self.token_mlp,

@@ -55,6 +55,9 @@ class PositionEmbedding(keras.layers.Layer):
                 "PositionEmbedding needs a known channel dimension (axis 2). "
                 f"Received: input_shape={tuple(input_shape)}."
             )
+        self.input_spec = keras.InputSpec(
+            ndim=3, axes={1: self.num_patches, 2: channels}
+        )
         self.embedding = self.add_weight(
             name="embedding",
             shape=(self.num_patches, channels),

@@ -72,6 +72,7 @@ class SpatialGatingUnit(keras.layers.Layer):
                 "SpatialGatingUnit splits the channels into two halves, so their "
                 f"number must be even. Received: input_shape={tuple(input_shape)}."
             )
+        self.input_spec = keras.InputSpec(ndim=3, axes={1: num_patches, 2: channels})
         gate_shape = (input_shape[0], num_patches, channels // 2)
         self.norm.build(gate_shape)
         # A Dense along the patch axis: kernel (N, N) in (in, out) layout.
