@@ -1,0 +1,23 @@
+"""The README's Python examples run as written."""
+
+import pathlib
+import re
+
+import keras
+
+README = pathlib.Path(__file__).parents[1] / "README.md"
+
+
+def python_blocks(text):
+    return re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
+
+
+def test_readme_examples_run():
+    blocks = python_blocks(README.read_text())
+    assert blocks, "README.md has no python examples"
+    for block in blocks:
+        namespace = {}
+        exec(compile(block, str(README), "exec"), namespace)
+    model = namespace["model"]
+    assert isinstance(model, keras.Model)
+    assert model.output_shape == (None, 100)
