@@ -14,10 +14,25 @@ hypothesis.settings.register_profile(
 hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
+def _devices():
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        return ", ".join(str(d) for d in jax.devices())
+    if backend == "torch":
+        import torch
+
+        return torch.cuda.get_device_name() if torch.cuda.is_available() else "cpu"
+    import tensorflow as tf
+
+    return ", ".join(d.name for d in tf.config.list_logical_devices()) or "cpu"
+
+
 def pytest_report_header(config):
     return (
-        f"keras backend: {keras.backend.backend()} (keras {keras.__version__}), "
-        f"hypothesis profile: {os.environ.get('HYPOTHESIS_PROFILE', 'ci')}"
+        f"keras backend: {keras.backend.backend()} (keras {keras.__version__}) "
+        f"on {_devices()}; hypothesis profile: {os.environ.get('HYPOTHESIS_PROFILE', 'ci')}"
     )
 
 
