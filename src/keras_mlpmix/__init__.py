@@ -1,10 +1,11 @@
 """keras-mlpmix: attention-free, all-MLP vision models for Keras 3.
 
-MLP-Mixer, FNet and gMLP building blocks written with `keras.ops` only, so
+MLP-Mixer, FNet and gMLP building blocks (`keras_mlpmix.layers`) and models
+with named presets (`keras_mlpmix.models`), written with `keras.ops` only, so
 they run on TensorFlow, JAX and PyTorch.
 """
 
-from keras_mlpmix import layers
+from keras_mlpmix import layers, models
 from keras_mlpmix.layers import (
     MLP,
     DropPath,
@@ -17,19 +18,36 @@ from keras_mlpmix.layers import (
     SpatialGatingUnit,
     gMLPBlock,
 )
+from keras_mlpmix.models import (
+    Backbone,
+    FNetBackbone,
+    ImageClassifier,
+    ImagePreprocessor,
+    MLPMixerBackbone,
+    gMLPBackbone,
+    list_presets,
+)
 from keras_mlpmix.version import __version__
 
 __all__ = [
     "MLP",
+    "Backbone",
     "DropPath",
+    "FNetBackbone",
     "FNetBlock",
     "FourierMixing",
+    "ImageClassifier",
+    "ImagePreprocessor",
+    "MLPMixerBackbone",
     "MixerBlock",
     "Patches",
     "PatchesToImage",
     "PositionEmbedding",
     "SpatialGatingUnit",
     "__version__",
+    "gMLPBackbone",
     "gMLPBlock",
     "layers",
+    "list_presets",
+    "models",
 ]

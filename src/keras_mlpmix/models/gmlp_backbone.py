@@ -1,0 +1,98 @@
+"""The gMLP backbone."""
+
+from __future__ import annotations
+
+import functools
+
+import keras
+
+from keras_mlpmix.layers import gMLPBlock
+from keras_mlpmix.models.backbone import Backbone
+
+
+@keras.saving.register_keras_serializable(package="keras_mlpmix")
+class gMLPBackbone(Backbone):
+    """gMLP: images to token features with spatially gated MLPs.
+
+    The vision model of Liu et al., 2021 ("Pay Attention to MLPs"), without
+    its head: the `Backbone` skeleton with `gMLPBlock`s. The spatial gating
+    units project across patches, so the backbone is tied to its
+    `image_size`. The paper's sizes are presets (`gmlp_ti16_224`,
+    `gmlp_s16_224`, `gmlp_b16_224`).
+
+    Args:
+        image_size: Input height and width, an int or a pair; multiples of
+            `patch_size`.
+        patch_size: Patch height and width, an int or a pair.
+        hidden_dim: Number of channels `d_model`.
+        num_blocks: Number of gMLP blocks.
+        ffn_dim: Width `d_ffn` of the channel projection inside each block;
+            must be even.
+        dropout_rate: Dropout inside the MLPs.
+        drop_path_rate: Stochastic-depth rate of the last block, growing
+            linearly from 0 at the first.
+        layer_norm_epsilon: Epsilon of the blocks' input LayerNorms and the
+            final LayerNorm (1e-6, as in timm).
+        gate_layer_norm_epsilon: Epsilon of the LayerNorms inside the spatial
+            gating units (1e-5, as in timm).
+        use_position_embedding: Add a learned position embedding after the
+            stem. gMLP needs none, its spatial gating sees positions.
+        approximate_gelu: Use the tanh approximation of GELU.
+        dtype: Dtype policy of every layer.
+        **kwargs: Standard model arguments (`name`, `trainable`).
+
+    Example:
+
+    >>> import numpy as np
+    >>> from keras_mlpmix.models import gMLPBackbone
+    >>> backbone = gMLPBackbone(
+    ...     image_size=32, patch_size=8, hidden_dim=16, num_blocks=2, ffn_dim=32)
+    >>> tuple(backbone(np.zeros((1, 32, 32, 3), "float32")).shape)
+    (1, 16, 16)
+    """
+
+    def __init__(
+        self,
+        *,
+        image_size=224,
+        patch_size=16,
+        hidden_dim: int,
+        num_blocks: int,
+        ffn_dim: int,
+        dropout_rate: float = 0.0,
+        drop_path_rate: float = 0.0,
+        layer_norm_epsilon: float = 1e-6,
+        gate_layer_norm_epsilon: float = 1e-5,
+        use_position_embedding: bool = False,
+        approximate_gelu: bool = False,
+        dtype=None,
+        **kwargs,
+    ):
+        super().__init__(
+            functools.partial(
+                gMLPBlock, ffn_dim, gate_layer_norm_epsilon=gate_layer_norm_epsilon
+            ),
+            image_size=image_size,
+            patch_size=patch_size,
+            hidden_dim=hidden_dim,
+            num_blocks=num_blocks,
+            dropout_rate=dropout_rate,
+            drop_path_rate=drop_path_rate,
+            layer_norm_epsilon=layer_norm_epsilon,
+            use_position_embedding=use_position_embedding,
+            approximate_gelu=approximate_gelu,
+            dtype=dtype,
+            **kwargs,
+        )
+        self.ffn_dim = ffn_dim
+        self.gate_layer_norm_epsilon = gate_layer_norm_epsilon
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "ffn_dim": self.ffn_dim,
+                "gate_layer_norm_epsilon": self.gate_layer_norm_epsilon,
+            }
+        )
+        return config

@@ -1,0 +1,341 @@
+import inspect
+
+import keras
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from keras_mlpmix.models import (
+    FNetBackbone,
+    ImageClassifier,
+    ImagePreprocessor,
+    MLPMixerBackbone,
+    gMLPBackbone,
+)
+
+# Each family at a tiny size: 16x16 images, 4x4 patches (16 tokens), 8 channels.
+FAMILIES = {
+    "mixer": (MLPMixerBackbone, {"tokens_mlp_dim": 4, "channels_mlp_dim": 16}),
+    "fnet": (FNetBackbone, {"ffn_dim": 16}),
+    "gmlp": (gMLPBackbone, {"ffn_dim": 16}),
+}
+
+
+def _np(x):
+    return np.asarray(keras.ops.convert_to_numpy(x))
+
+
+def _small(family, **kwargs):
+    backbone_cls, family_kwargs = FAMILIES[family]
+    config = {
+        "image_size": 16,
+        "patch_size": 4,
+        "hidden_dim": 8,
+        "num_blocks": 2,
+        **family_kwargs,
+        **kwargs,
+    }
+    return backbone_cls(**config)
+
+
+def _images(shape=(2, 16, 16, 3), seed=0):
+    return np.random.default_rng(seed).uniform(0, 1, shape).astype("float32")
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_backbone_maps_images_to_token_features(family):
+    backbone = _small(family)
+    assert tuple(backbone(_images()).shape) == (2, 16, 8)
+    assert tuple(backbone.output.shape) == (None, 16, 8)
+    position = ["position_embedding"] if family == "fnet" else []
+    assert [layer.name for layer in backbone.layers] == [
+        "images",
+        "patches",
+        "stem",
+        *position,
+        "block_0",
+        "block_1",
+        "norm",
+    ]
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_every_family_shares_one_skeleton(family):
+    backbone = _small(family, layer_norm_epsilon=1e-3)
+    assert type(backbone).__mro__[1].__name__ == "Backbone"
+    assert backbone.get_layer("norm").epsilon == 1e-3
+    assert backbone.get_layer("block_1").layer_norm_epsilon == 1e-3
+
+
+def test_stem_equals_a_convolution_with_kernel_and_stride_of_the_patch():
+    backbone = _small("mixer")
+    stem = keras.Model(backbone.input, backbone.get_layer("stem").output)
+    kernel, bias = backbone.get_layer("stem").get_weights()
+    conv = keras.layers.Conv2D(8, 4, strides=4)
+    conv.build((None, 16, 16, 3))
+    conv.set_weights([kernel.reshape(4, 4, 3, 8), bias])
+    images = _images()
+    np.testing.assert_allclose(
+        _np(stem(images)),
+        _np(conv(images)).reshape(2, 16, 8),
+        rtol=1e-5,
+        atol=1e-5,
+    )
+
+
+@given(
+    grid=st.tuples(st.integers(1, 4), st.integers(1, 4)),
+    patch=st.tuples(st.integers(1, 4), st.integers(1, 4)),
+    family=st.sampled_from(sorted(FAMILIES)),
+)
+def test_images_of_patch_multiples_give_one_token_per_patch(grid, patch, family):
+    image_size = (grid[0] * patch[0], grid[1] * patch[1])
+    backbone = _small(family, image_size=image_size, patch_size=patch, num_blocks=1)
+    assert backbone.num_patches == grid[0] * grid[1]
+    features = backbone(np.zeros((1, *image_size, 3), "float32"))
+    assert tuple(features.shape) == (1, grid[0] * grid[1], 8)
+
+
+@given(num_blocks=st.integers(1, 8), rate=st.floats(0.0, 0.9))
+def test_drop_path_rate_grows_linearly_from_zero_to_the_last_block(num_blocks, rate):
+    backbone = MLPMixerBackbone(
+        image_size=2,
+        patch_size=1,
+        hidden_dim=2,
+        num_blocks=num_blocks,
+        tokens_mlp_dim=2,
+        channels_mlp_dim=2,
+        drop_path_rate=rate,
+    )
+    rates = np.array(
+        [backbone.get_layer(f"block_{i}").drop_path.rate for i in range(num_blocks)]
+    )
+    assert rates[0] == 0.0
+    if num_blocks > 1:
+        assert rates[-1] == pytest.approx(rate)
+        np.testing.assert_allclose(np.diff(rates), rate / (num_blocks - 1), atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "family, kwargs, error, match",
+    [
+        (
+            "mixer",
+            {"image_size": 30, "patch_size": 8},
+            ValueError,
+            r"height.*image_size=\(30, 30\), patch_size=\(8, 8\).*multiples of 8, "
+            r"e\.g\. 24 or 32",
+        ),
+        (
+            "fnet",
+            {"image_size": (16, 20), "patch_size": 8},
+            ValueError,
+            r"image width.*image_size=\(16, 20\).*e\.g\. 16 or 24",
+        ),
+        ("gmlp", {"image_size": 0}, ValueError, r"image_size.*=0"),
+        ("mixer", {"hidden_dim": 0}, ValueError, r"hidden_dim.*=0"),
+        ("fnet", {"num_blocks": 1.5}, TypeError, r"num_blocks.*1\.5"),
+        ("gmlp", {"drop_path_rate": 1.0}, ValueError, r"drop_path_rate.*\[0, 1\)"),
+        ("mixer", {"layer_norm_epsilon": 0.0}, ValueError, r"layer_norm_epsilon"),
+        ("mixer", {"tokens_mlp_dim": -1}, ValueError, r"tokens_mlp_dim.*=-1"),
+        ("gmlp", {"ffn_dim": 15}, ValueError, r"ffn_dim.*even.*=15"),
+        ("fnet", {"dropout_rate": -0.1}, ValueError, r"dropout_rate"),
+    ],
+)
+def test_backbones_reject_bad_arguments(family, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        _small(family, **kwargs)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_config_is_exactly_the_constructor_arguments(family):
+    backbone = _small(family, drop_path_rate=0.1, dtype="mixed_bfloat16")
+    config = backbone.get_config()
+    parameters = set(inspect.signature(type(backbone)).parameters) - {"kwargs"}
+    assert set(config) == parameters | {"name", "trainable"}
+    clone = type(backbone).from_config(config)
+    assert clone.get_config() == config
+    assert clone.dtype_policy.name == "mixed_bfloat16"
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_backbone_keras_file_round_trip(family, tmp_path):
+    backbone = _small(family, drop_path_rate=0.1, dropout_rate=0.1)
+    images = _images()
+    path = tmp_path / "backbone.keras"
+    backbone.save(path)
+    reloaded = keras.saving.load_model(path, safe_mode=True)
+    assert type(reloaded) is type(backbone)
+    assert reloaded.get_config() == backbone.get_config()
+    np.testing.assert_array_equal(_np(reloaded(images)), _np(backbone(images)))
+
+
+def test_classifier_keras_file_round_trip(tmp_path):
+    classifier = ImageClassifier(
+        _small("gmlp"),
+        num_classes=5,
+        pooling="max",
+        dropout_rate=0.1,
+        preprocessor=ImagePreprocessor(16, mean=0.5, std=(0.2, 0.3, 0.4)),
+        head_dtype="float32",
+    )
+    images = np.random.default_rng(0).integers(0, 256, (2, 8, 12, 3), "uint8")
+    path = tmp_path / "classifier.keras"
+    classifier.save(path)
+    reloaded = keras.saving.load_model(path, safe_mode=True)
+    assert type(reloaded) is ImageClassifier
+    assert reloaded.backbone.get_config() == classifier.backbone.get_config()
+    assert reloaded.preprocessor.get_config() == classifier.preprocessor.get_config()
+    assert reloaded.pooling == "max"
+    assert reloaded.head_dtype.name == "float32"
+    np.testing.assert_array_equal(_np(reloaded(images)), _np(classifier(images)))
+
+
+def test_weights_file_round_trip(tmp_path):
+    def build():
+        return ImageClassifier(_small("mixer"), num_classes=3)
+
+    classifier, other = build(), build()
+    images = _images()
+    assert not np.allclose(_np(other(images)), _np(classifier(images)))
+    path = tmp_path / "classifier.weights.h5"
+    classifier.save_weights(path)
+    other.load_weights(path)
+    np.testing.assert_array_equal(_np(other(images)), _np(classifier(images)))
+
+
+@pytest.mark.parametrize("wrap", [False, True], ids=["backbone", "classifier"])
+def test_weights_of_another_image_size_do_not_load_into_a_mixer(wrap, tmp_path):
+    def build(image_size):
+        backbone = _small("mixer", image_size=image_size)
+        return ImageClassifier(backbone, num_classes=3) if wrap else backbone
+
+    path = tmp_path / "small.weights.h5"
+    build(16).save_weights(path)
+    with pytest.raises(
+        ValueError,
+        match=r"built for image_size=\(32, 32\) and patch_size=\(4, 4\) "
+        r"\(64 patches\).*another image or patch size",
+    ):
+        build(32).load_weights(path)
+
+
+def test_a_few_training_steps_reduce_the_loss():
+    classifier = ImageClassifier(_small("mixer"), num_classes=4)
+    classifier.compile(
+        optimizer=keras.optimizers.Adam(1e-2),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
+    images = _images((16, 16, 16, 3))
+    labels = np.arange(16) % 4
+    before = classifier.evaluate(images, labels, verbose=0)
+    classifier.fit(images, labels, epochs=8, batch_size=8, verbose=0)
+    after = classifier.evaluate(images, labels, verbose=0)
+    assert after < 0.8 * before
+
+
+def test_summary_lists_the_parts():
+    lines = []
+    classifier = ImageClassifier(_small("fnet"), num_classes=3)
+    classifier.summary(print_fn=lambda line, *args, **kwargs: lines.append(line))
+    text = "\n".join(lines)
+    for part in ("FNetBackbone", "pooling", "head_dropout", "head", "Total params"):
+        assert part in text
+
+
+def test_mixed_precision_with_a_float32_head():
+    backbone = _small("gmlp", dtype="mixed_bfloat16")
+    classifier = ImageClassifier(backbone, num_classes=3, head_dtype="float32")
+    features = backbone(_images())
+    assert keras.backend.standardize_dtype(features.dtype) == "bfloat16"
+    assert all(weight.dtype == "float32" for weight in backbone.weights)
+    logits = classifier(_images())
+    assert keras.backend.standardize_dtype(logits.dtype) == "float32"
+    assert np.isfinite(_np(logits)).all()
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"pooling": "token_avg"}, ValueError, r"pooling.*\('avg', 'max'\).*token_avg"),
+        ({"num_classes": 0}, ValueError, r"num_classes.*=0"),
+        ({"dropout_rate": 1.5}, ValueError, r"dropout_rate"),
+        (
+            {"preprocessor": ImagePreprocessor(32)},
+            ValueError,
+            r"image_size equals the backbone's, \(16, 16\).*image_size=\(32, 32\)",
+        ),
+    ],
+)
+def test_classifier_rejects_bad_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        ImageClassifier(_small("mixer"), **{"num_classes": 3, **kwargs})
+
+
+def test_classifier_needs_a_backbone():
+    with pytest.raises(TypeError, match=r"Backbone.*Sequential"):
+        ImageClassifier(keras.Sequential([keras.layers.Dense(2)]), num_classes=3)
+
+
+@given(
+    mean=st.lists(st.floats(-1, 1), min_size=3, max_size=3),
+    std=st.lists(st.floats(0.1, 2), min_size=3, max_size=3),
+    size=st.tuples(st.integers(1, 9), st.integers(1, 9)),
+)
+def test_preprocessor_normalises_uint8_images_like_numpy(mean, std, size):
+    images = np.random.default_rng(0).integers(0, 256, (2, *size, 3), "uint8")
+    outputs = ImagePreprocessor(size, mean=mean, std=std)(images)
+    assert keras.backend.standardize_dtype(outputs.dtype) == "float32"
+    expected = (images / 255.0 - np.array(mean)) / np.array(std)
+    np.testing.assert_allclose(_np(outputs), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_preprocessor_resizes_to_the_backbone_size():
+    images = np.random.default_rng(0).integers(0, 256, (2, 32, 32, 3), "uint8")
+    layer = ImagePreprocessor(64, scale=1.0, interpolation="nearest")
+    outputs = layer(images)
+    assert tuple(outputs.shape) == (2, 64, 64, 3)
+    expected = images.repeat(2, axis=1).repeat(2, axis=2)
+    np.testing.assert_array_equal(_np(outputs), expected)
+    assert tuple(ImagePreprocessor((24, 40))(images).shape) == (2, 24, 40, 3)
+
+
+def test_preprocessor_config_round_trip():
+    layer = ImagePreprocessor((8, 12), mean=[0.5], std=0.25, interpolation="bicubic")
+    clone = ImagePreprocessor.from_config(layer.get_config())
+    assert clone.get_config() == layer.get_config()
+    images = np.random.default_rng(0).integers(0, 256, (1, 5, 7, 3), "uint8")
+    np.testing.assert_array_equal(_np(clone(images)), _np(layer(images)))
+
+
+def test_preprocessor_follows_the_compute_dtype():
+    outputs = ImagePreprocessor(4, dtype="mixed_bfloat16")(np.zeros((1, 4, 4, 3)))
+    assert keras.backend.standardize_dtype(outputs.dtype) == "bfloat16"
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (
+            {"interpolation": "lanczos3"},
+            ValueError,
+            r"interpolation.*bilinear.*lanczos3",
+        ),
+        ({"std": 0.0}, ValueError, r"std.*positive"),
+        ({"std": [0.2, -1.0, 0.2]}, ValueError, r"std.*=-1"),
+        ({"mean": "imagenet"}, TypeError, r"mean.*'imagenet'"),
+        ({"scale": 0}, ValueError, r"scale"),
+        ({"image_size": (4, 4, 4)}, ValueError, r"image_size"),
+    ],
+)
+def test_preprocessor_rejects_bad_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        ImagePreprocessor(**{"image_size": 4, **kwargs})
+
+
+def test_preprocessor_checks_the_number_of_channels():
+    with pytest.raises(ValueError, match=r"mean.*one per channel \(3\)"):
+        ImagePreprocessor(4, mean=(0.1, 0.2))(np.zeros((1, 4, 4, 3)))
+    with pytest.raises(ValueError, match=r"rank 4"):
+        ImagePreprocessor(4)(np.zeros((4, 4, 3)))

@@ -1,0 +1,218 @@
+import contextlib
+
+import keras
+import numpy as np
+import pytest
+
+from keras_mlpmix.models import (
+    Backbone,
+    FNetBackbone,
+    ImageClassifier,
+    MLPMixerBackbone,
+    gMLPBackbone,
+    list_presets,
+)
+from keras_mlpmix.models.presets import PRESETS, get_preset
+
+# Weights of backbone + head, from REFERENCE.md (papers and reference code)
+# for the papers' sizes, and for this library's own sizes as built here.
+EXPECTED_PARAMS = {
+    "mixer_s32_224": 19_104_624,
+    "mixer_s16_224": 18_528_264,
+    "mixer_b32_224": 60_293_428,
+    "mixer_b16_224": 59_880_472,
+    "mixer_l32_224": 206_939_264,
+    "mixer_l16_224": 208_196_168,
+    "mixer_h14_224": 432_350_952,
+    "gmlp_ti16_224": 5_867_328,
+    "gmlp_s16_224": 19_422_656,
+    "gmlp_b16_224": 73_075_392,
+    "fnet_s16_224": 26_229_224,
+    "fnet_b16_224": 58_217_704,
+    "mixer_cifar100": 245_348,
+    "fnet_cifar100": 622_436,
+    "gmlp_cifar100": 885_860,
+}
+
+# Trainable weights of the keras-io example's models.
+KERAS_IO_PARAMS = {
+    "mixer_cifar100": 242_788,
+    "fnet_cifar100": 621_924,
+    "gmlp_cifar100": 885_348,
+}
+
+
+@contextlib.contextmanager
+def shapes_only():
+    """Creates variables with a shape but no value.
+
+    Building Mixer-H/14 (432M weights) with values takes 8-16 s and 1.7 GB
+    per backend; without them it takes under a second. The variables stay
+    uninitialised, so the model must not be run; clearing the session
+    afterwards drops them from Keras's list of variables to initialise.
+    """
+    try:
+        with keras.StatelessScope(initialize_variables=False):
+            yield
+    finally:
+        keras.backend.clear_session(free_memory=False)
+
+
+def test_every_preset_has_an_expected_count():
+    assert set(EXPECTED_PARAMS) == set(PRESETS)
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_parameter_count_of_the_full_size_model(name):
+    with shapes_only():
+        classifier = ImageClassifier.from_preset(name)
+        count = classifier.count_params()
+        num_classes = classifier.num_classes
+    assert num_classes == PRESETS[name]["num_classes"]
+    assert count == EXPECTED_PARAMS[name] == PRESETS[name]["params"]
+
+
+@pytest.mark.parametrize("name", KERAS_IO_PARAMS)
+def test_cifar_presets_differ_from_keras_io_by_the_layer_norms_it_lacks(name):
+    classifier = ImageClassifier.from_preset(name)
+    backbone = classifier.backbone
+    extra = [backbone.get_layer("norm")]
+    if isinstance(backbone, MLPMixerBackbone):
+        extra += [
+            backbone.get_layer(f"block_{i}").channel_norm
+            for i in range(backbone.num_blocks)
+        ]
+    ours = classifier.count_params()
+    assert ours - sum(layer.count_params() for layer in extra) == KERAS_IO_PARAMS[name]
+    description = PRESETS[name]["description"]
+    assert f"{KERAS_IO_PARAMS[name]:,}" in description
+    assert f"{ours:,}" in description
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_every_preset_runs_at_a_reduced_size(name):
+    row = PRESETS[name]
+    image_size = 2 * row["config"]["patch_size"]
+    overrides = {"image_size": image_size, "hidden_dim": 16, "num_blocks": 1}
+    classifier = ImageClassifier.from_preset(name, **overrides)
+    logits = classifier(np.zeros((2, image_size, image_size, 3), "float32"))
+    assert tuple(logits.shape) == (2, row["num_classes"])
+    backbone = classifier.backbone
+    assert type(backbone).__name__ == row["backbone"]
+    assert backbone.num_patches == 4
+    config = backbone.get_config()
+    for key, value in row["config"].items():
+        if key not in overrides:
+            assert config[key] == (value if key != "patch_size" else (value, value))
+
+
+@pytest.mark.parametrize("name", KERAS_IO_PARAMS)
+def test_cifar_presets_classify_raw_32x32_images(name):
+    classifier = ImageClassifier.from_preset(name, include_preprocessing=True)
+    assert tuple(classifier.input.shape) == (None, None, None, 3)
+    assert classifier.get_layer("head_dropout").rate == 0.2
+    assert classifier.preprocessor.mean == PRESETS[name]["mean"]
+    assert classifier.preprocessor.std == PRESETS[name]["std"]
+    images = np.random.default_rng(0).integers(0, 256, (2, 32, 32, 3), "uint8")
+    logits = classifier(images)
+    assert tuple(logits.shape) == (2, 100)
+    assert np.isfinite(keras.ops.convert_to_numpy(logits)).all()
+
+
+def test_classifier_preset_arguments():
+    classifier = ImageClassifier.from_preset(
+        "gmlp_ti16_224", num_classes=7, num_blocks=1, dropout_rate=0.3
+    )
+    assert tuple(classifier.input.shape) == (None, 224, 224, 3)
+    assert tuple(classifier.output.shape) == (None, 7)
+    assert classifier.get_layer("head_dropout").rate == 0.3
+    assert classifier.preprocessor is None
+
+
+def test_rows_share_one_schema():
+    keys = set(PRESETS["mixer_b16_224"])
+    for name, row in PRESETS.items():
+        assert set(row) == keys, name
+        assert row["weights"] is None
+        assert len(row["mean"]) == len(row["std"]) == 3
+        assert row["description"]
+        assert "image_size" not in row["config"]
+
+
+def test_list_presets_prints_a_table_and_returns_the_rows(capsys):
+    rows = list_presets()
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:4] == ["name", "family", "image", "params"]
+    assert [line.split()[0] for line in lines[1:]] == list(PRESETS)
+    assert "432,350,952 (1000)" in lines[1 + list(PRESETS).index("mixer_h14_224")]
+    assert rows == PRESETS
+    rows["mixer_b16_224"]["config"]["hidden_dim"] = 1
+    assert PRESETS["mixer_b16_224"]["config"]["hidden_dim"] == 768
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        Backbone.from_preset,
+        MLPMixerBackbone.from_preset,
+        ImageClassifier.from_preset,
+        get_preset,
+    ],
+)
+def test_unknown_preset_names_every_preset(build):
+    with pytest.raises(ValueError, match=r"Unknown preset 'mixer_b16_384'") as info:
+        build("mixer_b16_384")
+    for name in PRESETS:
+        assert name in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "backbone_cls, name",
+    [
+        (MLPMixerBackbone, "gmlp_s16_224"),
+        (gMLPBackbone, "fnet_cifar100"),
+        (FNetBackbone, "mixer_cifar100"),
+    ],
+)
+def test_a_family_builds_only_its_own_presets(backbone_cls, name):
+    with pytest.raises(
+        ValueError,
+        match=rf"{name!r} is a {PRESETS[name]['backbone']} preset; "
+        rf"{backbone_cls.__name__}\.from_preset\(\) builds only",
+    ) as info:
+        backbone_cls.from_preset(name)
+    own = [n for n, row in PRESETS.items() if row["backbone"] == backbone_cls.__name__]
+    assert str(own) in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "backbone_cls, name",
+    [
+        (MLPMixerBackbone, "mixer_cifar100"),
+        (gMLPBackbone, "gmlp_cifar100"),
+        (FNetBackbone, "fnet_cifar100"),
+    ],
+)
+def test_the_base_and_the_family_build_the_same_backbone(backbone_cls, name):
+    from_family = backbone_cls.from_preset(name, num_blocks=1)
+    from_base = Backbone.from_preset(name, num_blocks=1)
+    assert type(from_base) is backbone_cls
+    config, base_config = from_family.get_config(), from_base.get_config()
+    del config["name"], base_config["name"]
+    assert config == base_config
+
+
+def test_another_image_size_resizes_the_token_weights_of_mixer_and_gmlp():
+    def shapes(backbone):
+        return {w.path: tuple(w.shape) for w in backbone.weights}
+
+    mixer = Backbone.from_preset("mixer_cifar100", image_size=32, num_blocks=1)
+    assert mixer.num_patches == 16
+    assert mixer.get_layer("block_0").token_mlp.fc1.kernel.shape == (16, 64)
+    gmlp = Backbone.from_preset("gmlp_cifar100", image_size=32, num_blocks=1)
+    assert gmlp.get_layer("block_0").mlp.gate.spatial_proj.kernel.shape == (16, 16)
+
+    small = shapes(Backbone.from_preset("fnet_cifar100", image_size=32, num_blocks=1))
+    large = shapes(Backbone.from_preset("fnet_cifar100", num_blocks=1))
+    changed = {path for path in small if small[path] != large[path]}
+    assert changed == {"position_embedding/embedding"}
