@@ -52,7 +52,9 @@ def weight_gradients(layer, inputs, projection):
         for v in layer.trainable_variables:
             v.value.grad = None
         outputs = layer(inputs, training=True)
-        torch.sum(outputs.float() * torch.as_tensor(projection, device=outputs.device)).backward()
+        torch.sum(
+            outputs.float() * torch.as_tensor(projection, device=outputs.device)
+        ).backward()
         grads = [v.value.grad for v in layer.trainable_variables]
     else:
         raise NotImplementedError(backend)
