@@ -244,6 +244,19 @@ def test_summary_lists_the_parts():
         assert part in text
 
 
+def test_plot_graph_shows_the_backbone_inside_the_classifier():
+    import pydot  # keras.utils.model_to_dot needs it; plot_model also needs graphviz
+
+    classifier = ImageClassifier(_small("mixer"), num_classes=3)
+    dot = keras.utils.model_to_dot(classifier, expand_nested=True, show_shapes=True)
+    assert isinstance(dot, pydot.Dot)
+    graph = dot.to_string()
+    assert "cluster_mlp_mixer_backbone" in graph
+    for name in ("patches", "stem", "block_0", "block_1", "norm", "pooling", "head"):
+        assert f"<b>{name}</b>" in graph
+    assert "(None, 16, 8)" in graph  # the backbone's token features
+
+
 def test_mixed_precision_with_a_float32_head():
     backbone = _small("gmlp", dtype="mixed_bfloat16")
     classifier = ImageClassifier(backbone, num_classes=3, head_dtype="float32")
