@@ -1,0 +1,201 @@
+"""Every performance target of keras-mlpmix, measured on one backend.
+
+Run once per backend (Keras takes its backend from `KERAS_BACKEND`), in an
+environment with timm installed for the comparisons with it:
+
+    KERAS_BACKEND=jax python benchmarks/suite.py --output benchmarks/results
+
+or, for all three backends, `tox -e bench-tensorflow,bench-jax,bench-torch`.
+Each run writes `<output>/<date>-<device>-<backend>.json` and prints its
+tables; `python benchmarks/targets.py benchmarks/results/<files>` prints
+the targets with the measured ratios. What is measured, side by side in one
+process:
+
+1. Mixer-B/16 and gMLP-S/16 (224x224, float32): inference at batch 1 and
+   16 and a training step at batch 16, each beside timm's model of the
+   same architecture, and the matmul ceiling at the models' own shapes.
+2. The keras-io CIFAR-100 Mixer (64x64, patch 8, 256 channels, 4 blocks):
+   a training step at batch 256 of the `mixer_cifar100` preset and of a
+   straightforward model with the example's design (`keras_io_design.py`).
+3. FNet at the CIFAR-100 configuration: the time of `FourierMixing` as a
+   fraction of an `FNetBlock`'s, forward, batch 256.
+4. The time `import keras_mlpmix` adds to `import keras`, in fresh
+   processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+import keras
+import numpy as np
+from keras import ops
+
+import keras_mlpmix
+from keras_io_design import keras_io_mixer
+from keras_mlpmix.benchmark import format_table, run_benchmark
+from keras_mlpmix.benchmark.throughput import measure_train_step
+from keras_mlpmix.benchmark.timing import time_calls
+from keras_mlpmix.layers import FNetBlock, FourierMixing
+
+
+def paper_sizes(args) -> list[dict]:
+    """Mixer-B/16 and gMLP-S/16 beside timm."""
+    results = []
+    for preset in ("mixer_b16_224", "gmlp_s16_224"):
+        result = run_benchmark(
+            preset,
+            batch_sizes=[1, 16],
+            train_batch_size=16,
+            timm=not args.no_timm,
+            warmup=args.warmup,
+            repeats=args.repeats,
+        )
+        print(format_table(result), flush=True)
+        results.append(result)
+    return results
+
+
+def cifar_training(args) -> dict:
+    """Training step of the CIFAR-100 Mixer preset and of the keras-io design."""
+    batch_size = 256
+    ours = keras_mlpmix.ImageClassifier.from_preset("mixer_cifar100")
+    reference = keras_io_mixer()
+    rows = {}
+    for name, model in (("keras_mlpmix", ours), ("keras_io_design", reference)):
+        measurement = measure_train_step(
+            model, batch_size, 0, name, warmup=args.warmup, repeats=args.repeats
+        )
+        rows[name] = {
+            "trainable_weights": sum(int(np.prod(w.shape)) for w in model.trainable_weights),
+            "median_s": measurement.timing.median_s,
+            "min_s": measurement.timing.min_s,
+            "max_s": measurement.timing.max_s,
+        }
+    speedup = rows["keras_io_design"]["median_s"] / rows["keras_mlpmix"]["median_s"]
+    print(
+        f"CIFAR-100 Mixer training step, batch {batch_size}: keras_mlpmix "
+        f"{rows['keras_mlpmix']['median_s'] * 1e3:.1f} ms, keras-io design "
+        f"{rows['keras_io_design']['median_s'] * 1e3:.1f} ms: {speedup:.2f}x",
+        flush=True,
+    )
+    return {"batch_size": batch_size, **rows, "speedup": speedup}
+
+
+class _Summed(keras.layers.Layer):
+    """Sums the channels of a layer's output, so that little is copied out."""
+
+    def __init__(self, inner, **kwargs):
+        super().__init__(**kwargs)
+        self.inner = inner
+
+    def call(self, inputs):
+        return ops.sum(self.inner(inputs), axis=-1)
+
+
+def fourier_share(args) -> dict:
+    """Time of the Fourier mixing as a fraction of an FNet block's time."""
+    shape = (256, 64, 256)  # batch, patches (64x64 images, patch 8), channels
+    inputs = ops.convert_to_tensor(
+        np.random.default_rng(0).standard_normal(shape), "float32"
+    )
+    times = {}
+    for name, layer in (
+        ("fourier_mixing", FourierMixing()),
+        ("fnet_block", FNetBlock(ffn_dim=256)),
+    ):
+        tokens = keras.Input(shape[1:])
+        model = keras.Model(tokens, _Summed(layer)(tokens))
+        model.compile()
+        times[name] = time_calls(
+            lambda model=model: model.predict_on_batch(inputs),
+            args.warmup,
+            args.repeats,
+        ).median_s
+    share = times["fourier_mixing"] / times["fnet_block"]
+    print(
+        f"FNet at the CIFAR-100 configuration {shape}: Fourier mixing "
+        f"{times['fourier_mixing'] * 1e3:.2f} ms of a block's "
+        f"{times['fnet_block'] * 1e3:.2f} ms ({share:.0%})",
+        flush=True,
+    )
+    return {"shape": shape, **{f"{k}_s": v for k, v in times.items()}, "share": share}
+
+
+_IMPORT_PROBE = """
+import time
+start = time.perf_counter()
+import keras
+middle = time.perf_counter()
+import keras_mlpmix
+end = time.perf_counter()
+print(middle - start, end - middle)
+"""
+
+
+def import_time(runs: int = 5) -> dict:
+    """Seconds `import keras_mlpmix` adds after `import keras`, fresh processes."""
+    keras_s, added_s = [], []
+    for _ in range(runs):
+        output = subprocess.run(
+            [sys.executable, "-c", _IMPORT_PROBE],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+        keras_s.append(float(output[-2]))
+        added_s.append(float(output[-1]))
+    result = {
+        "import_keras_s": statistics.median(keras_s),
+        "import_keras_mlpmix_added_s": statistics.median(added_s),
+        "runs": runs,
+    }
+    print(
+        f"import keras {result['import_keras_s']:.2f} s; import keras_mlpmix "
+        f"adds {result['import_keras_mlpmix_added_s']:.3f} s (median of {runs})",
+        flush=True,
+    )
+    return result
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--output", type=pathlib.Path, default=pathlib.Path("."))
+    parser.add_argument("--device", default="cpu", help="name for the output file")
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--no-timm", action="store_true", help="skip timm")
+    args = parser.parse_args(argv)
+
+    start = time.perf_counter()
+    result = {
+        "backend": keras.backend.backend(),
+        "keras": keras.__version__,
+        "keras_mlpmix": keras_mlpmix.__version__,
+        "python": platform.python_version(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "device": args.device,
+        "date": time.strftime("%Y-%m-%d"),
+        "import": import_time(),
+        "fourier_share": fourier_share(args),
+        "cifar_training": cifar_training(args),
+        "paper_sizes": paper_sizes(args),
+    }
+    result["wall_s"] = time.perf_counter() - start
+    args.output.mkdir(parents=True, exist_ok=True)
+    path = args.output / f"{result['date']}-{args.device}-{result['backend']}.json"
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {path} after {result['wall_s']:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

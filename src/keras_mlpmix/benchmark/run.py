@@ -1,0 +1,305 @@
+"""Benchmark a preset on the current backend, optionally beside timm."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime
+import json
+import os
+import platform
+import sys
+
+import keras
+
+from keras_mlpmix.benchmark.ceiling import matmul_ceiling
+from keras_mlpmix.benchmark.gemms import backbone_gemms, forward_flops
+from keras_mlpmix.benchmark.throughput import (
+    Measurement,
+    first_predict_seconds,
+    measure_inference,
+    measure_train_step,
+)
+from keras_mlpmix.models import ImageClassifier, presets
+from keras_mlpmix.version import __version__
+
+JIT_CHOICES = {"auto": "auto", "true": True, "false": False}
+
+
+def _as_dict(measurement: Measurement) -> dict:
+    timing = dataclasses.asdict(measurement.timing)
+    return {
+        "implementation": measurement.implementation,
+        "task": measurement.task,
+        "batch_size": measurement.batch_size,
+        **timing,
+        "images_per_s": measurement.images_per_s,
+        "gflops_per_s": measurement.gflops_per_s,
+        "peak_memory_mb": None
+        if measurement.peak_memory_bytes is None
+        else measurement.peak_memory_bytes / 2**20,
+    }
+
+
+def run_benchmark(
+    preset: str,
+    batch_sizes=(1, 16),
+    train_batch_size: int = 16,
+    dtype: str = "float32",
+    jit_compile: bool | str = "auto",
+    timm: bool = False,
+    num_classes: int = 1000,
+    warmup: int = 3,
+    repeats: int = 10,
+) -> dict:
+    """Measures a preset's classifier on the current Keras backend.
+
+    For each inference batch size and for one training step, records the
+    median, fastest and slowest time of `repeats` calls after `warmup`
+    ones, images per second, the matrix-product FLOP rate, the process's
+    peak memory, and the fraction of the matmul ceiling reached (the time
+    the model's own matrix products take alone on this backend, see
+    `keras_mlpmix.benchmark.ceiling`). With `timm=True` (timm installed),
+    timm's implementation of the same architecture is timed the same way
+    in the same process and each of its results gets our speed-up over it.
+
+    Args:
+        preset: Preset name, e.g. `"mixer_b16_224"`.
+        batch_sizes: Inference batch sizes.
+        train_batch_size: Batch size of the training step.
+        dtype: Dtype policy, `"float32"`, `"mixed_bfloat16"` or
+            `"mixed_float16"`.
+        jit_compile: As for `Model.compile`: `"auto"`, True or False.
+        timm: Also time timm's model of the same architecture (MLP-Mixer
+            and gMLP presets).
+        num_classes: Width of the classification head.
+        warmup: Untimed calls before timing.
+        repeats: Timed calls.
+
+    Returns:
+        A JSON-serialisable dict: the setting (preset, backend, versions,
+        device, date), FLOPs per image, the first prediction's time with
+        compilation, one entry per measurement and the ceiling per batch
+        size.
+
+    Example:
+
+    >>> from keras_mlpmix.benchmark import run_benchmark
+    >>> result = run_benchmark("mixer_cifar100", batch_sizes=[2],
+    ...     train_batch_size=2, warmup=1, repeats=1, num_classes=10)
+    >>> [(m["task"], m["batch_size"]) for m in result["measurements"]]
+    [('inference', 2), ('train_step', 2)]
+    """
+    row = presets.get_preset(preset)
+    config = {"image_size": row["image_size"], **row["config"]}
+    family = row["backbone"]
+    flops_per_image = forward_flops(backbone_gemms(family, config, 1, num_classes))
+    previous_policy = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(dtype)
+    try:
+        model = ImageClassifier.from_preset(preset, num_classes=num_classes)
+        model.compile(jit_compile=jit_compile)
+        implementation = f"keras_mlpmix {__version__} ({keras.backend.backend()})"
+        first_predict_s = first_predict_seconds(model, batch_sizes[0])
+        resolved_jit = model.jit_compile
+        measurements = [
+            measure_inference(
+                model, batch, flops_per_image, implementation, warmup, repeats
+            )
+            for batch in batch_sizes
+        ]
+        measurements.append(
+            measure_train_step(
+                model,
+                train_batch_size,
+                flops_per_image,
+                implementation,
+                jit_compile,
+                warmup,
+                repeats,
+            )
+        )
+        ceilings = {}
+        for batch in sorted({*batch_sizes, train_batch_size}):
+            seconds, timings = matmul_ceiling(
+                backbone_gemms(family, config, batch, num_classes),
+                dtype,
+                jit_compile,
+                warmup=min(warmup, 2),
+                repeats=min(repeats, 5),
+            )
+            ceilings[batch] = {
+                "batch_size": batch,
+                "forward_s": seconds,
+                "gemms": [
+                    {
+                        **dataclasses.asdict(t.gemm),
+                        "median_s": t.timing.median_s,
+                        "gflops_per_s": t.gflops_per_s,
+                    }
+                    for t in timings
+                ],
+            }
+    finally:
+        keras.config.set_dtype_policy(previous_policy)
+
+    if timm:
+        from keras_mlpmix.benchmark.timm_reference import measure_timm
+
+        measurements += measure_timm(
+            family,
+            config,
+            row["head_dropout_rate"],
+            list(batch_sizes),
+            train_batch_size,
+            num_classes,
+            flops_per_image,
+            dtype,
+            warmup,
+            repeats,
+        )
+
+    rows = []
+    for measurement in measurements:
+        entry = _as_dict(measurement)
+        # A training step is taken as three forward passes' worth of products.
+        passes = 3 if measurement.task == "train_step" else 1
+        ceiling_s = passes * ceilings[measurement.batch_size]["forward_s"]
+        entry["ceiling_fraction"] = ceiling_s / measurement.timing.median_s
+        rows.append(entry)
+    ours = {
+        (r["task"], r["batch_size"]): r["images_per_s"]
+        for r in rows
+        if r["implementation"] == implementation
+    }
+    for entry in rows:
+        if entry["implementation"] == implementation:
+            continue
+        entry["keras_mlpmix_speedup"] = (
+            ours[(entry["task"], entry["batch_size"])] / entry["images_per_s"]
+        )
+    return {
+        "preset": preset,
+        "backend": keras.backend.backend(),
+        "keras": keras.__version__,
+        "keras_mlpmix": __version__,
+        "dtype": dtype,
+        "jit_compile": resolved_jit,
+        "device": f"{platform.machine()} CPU, {os.cpu_count()} cores",
+        "date": datetime.date.today().isoformat(),
+        "num_classes": num_classes,
+        "gflops_per_image": flops_per_image / 1e9,
+        "first_predict_s": first_predict_s,
+        "measurements": rows,
+        "ceilings": list(ceilings.values()),
+    }
+
+
+def format_table(result: dict) -> str:
+    """The measurements of `run_benchmark` as a plain-text table."""
+    lines = [
+        f"{result['preset']} on {result['backend']} ({result['dtype']}, "
+        f"jit_compile={result['jit_compile']}), {result['device']}: "
+        f"{result['gflops_per_image']:.2f} GFLOP per image; first predict "
+        f"{result['first_predict_s']:.2f} s with compilation",
+        f"{'implementation':<44}{'task':<12}{'batch':>6}{'img/s':>9}"
+        f"{'median ms':>11}{'min ms':>9}{'max ms':>9}{'GFLOP/s':>9}"
+        f"{'ceiling':>9}{'peak MB':>9}{'ours/it':>9}",
+    ]
+    for row in result["measurements"]:
+        speedup = row.get("keras_mlpmix_speedup")
+        memory = row["peak_memory_mb"]
+        lines.append(
+            f"{row['implementation']:<44}{row['task']:<12}{row['batch_size']:>6}"
+            f"{row['images_per_s']:>9.2f}{row['median_s'] * 1e3:>11.1f}"
+            f"{row['min_s'] * 1e3:>9.1f}{row['max_s'] * 1e3:>9.1f}"
+            f"{row['gflops_per_s']:>9.1f}{row['ceiling_fraction']:>9.2f}"
+            f"{'' if memory is None else f'{memory:.0f}':>9}"
+            f"{'' if speedup is None else f'{speedup:.2f}x':>9}"
+        )
+    return "\n".join(lines)
+
+
+def build_parser(parser: argparse.ArgumentParser | None = None):
+    """Adds the benchmark's arguments to `parser` (a new one if None)."""
+    parser = parser or argparse.ArgumentParser(
+        prog="python -m keras_mlpmix.benchmark",
+        description="Throughput of a preset on the current Keras backend "
+        "(set KERAS_BACKEND), as a fraction of the matmul ceiling and, with "
+        "--timm, beside timm.",
+    )
+    parser.add_argument(
+        "--preset", default="mixer_b16_224", help="preset (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--batch-sizes",
+        type=int,
+        nargs="+",
+        default=[1, 16],
+        help="inference batch sizes (default: 1 16)",
+    )
+    parser.add_argument(
+        "--train-batch-size",
+        type=int,
+        default=16,
+        help="batch size of the timed training step (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--dtype",
+        default="float32",
+        choices=["float32", "mixed_bfloat16", "mixed_float16"],
+        help="dtype policy (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--jit-compile",
+        default="auto",
+        choices=sorted(JIT_CHOICES),
+        help="XLA on TensorFlow/JAX, torch.compile on PyTorch (default: "
+        "%(default)s, as Model.compile)",
+    )
+    parser.add_argument(
+        "--timm",
+        action="store_true",
+        help="also time timm's model of the same architecture (needs timm)",
+    )
+    parser.add_argument(
+        "--num-classes", type=int, default=1000, help="head width (default: 1000)"
+    )
+    parser.add_argument(
+        "--warmup", type=int, default=3, help="untimed calls (default: 3)"
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=10, help="timed calls (default: 10)"
+    )
+    parser.add_argument(
+        "--json", metavar="FILE", help="also write the result as JSON to FILE"
+    )
+    return parser
+
+
+def main(argv=None) -> int:
+    """Runs the benchmark from command-line arguments; prints a table."""
+    args = build_parser().parse_args(argv)
+    return run_from_args(args)
+
+
+def run_from_args(args: argparse.Namespace) -> int:
+    """Runs the benchmark for parsed arguments (see `build_parser`)."""
+    result = run_benchmark(
+        args.preset,
+        batch_sizes=args.batch_sizes,
+        train_batch_size=args.train_batch_size,
+        dtype=args.dtype,
+        jit_compile=JIT_CHOICES[args.jit_compile],
+        timm=args.timm,
+        num_classes=args.num_classes,
+        warmup=args.warmup,
+        repeats=args.repeats,
+    )
+    print(format_table(result))
+    if args.json:
+        with open(args.json, "w") as file:
+            json.dump(result, file, indent=2)
+            file.write("\n")
+    sys.stdout.flush()
+    return 0

@@ -1,0 +1,109 @@
+"""Timing a call, and the memory a process holds while it runs."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import statistics
+import sys
+import threading
+import time
+from collections.abc import Callable
+
+from keras_mlpmix.layers.argument_checks import check_positive_int
+
+
+@dataclasses.dataclass(frozen=True)
+class Timing:
+    """Seconds per call: median, fastest and slowest of the timed repeats."""
+
+    median_s: float
+    min_s: float
+    max_s: float
+    repeats: int
+
+
+def time_calls(fn: Callable[[], object], warmup: int, repeats: int) -> Timing:
+    """Times `fn()` `repeats` times after `warmup` untimed calls.
+
+    `fn` must return only once its work is done (e.g. with its results on
+    the host), so that asynchronous backends are timed whole.
+
+    Example:
+
+    >>> from keras_mlpmix.benchmark.timing import time_calls
+    >>> timing = time_calls(lambda: sum(range(1000)), warmup=1, repeats=5)
+    >>> timing.min_s <= timing.median_s <= timing.max_s
+    True
+    """
+    if isinstance(warmup, bool) or not isinstance(warmup, int) or warmup < 0:
+        raise ValueError(
+            f"`warmup` must be an integer >= 0. Received: warmup={warmup!r}."
+        )
+    repeats = check_positive_int("repeats", repeats)
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return Timing(statistics.median(times), min(times), max(times), repeats)
+
+
+def _resident_bytes() -> int | None:
+    """The process's resident memory now, or None where it cannot be read."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class PeakMemory:
+    """Samples the process's resident memory while a block runs.
+
+    On Linux, a thread reads `/proc/self/statm` every `interval` seconds and
+    `peak_bytes` is the largest value seen (host memory; an accelerator's
+    memory is not included). Elsewhere it falls back to the process's peak
+    so far (`getrusage`), which may include earlier work.
+
+    Example:
+
+    >>> from keras_mlpmix.benchmark.timing import PeakMemory
+    >>> with PeakMemory() as memory:
+    ...     block = bytearray(64 * 2**20)
+    >>> memory.peak_bytes >= 64 * 2**20
+    True
+    """
+
+    def __init__(self, interval: float = 0.005):
+        self.interval = interval
+        self.peak_bytes = 0
+        self._stop = threading.Event()
+        self._thread = None
+
+    def _sample(self):
+        while True:
+            self.peak_bytes = max(self.peak_bytes, _resident_bytes() or 0)
+            if self._stop.wait(self.interval):
+                return
+
+    def __enter__(self):
+        if _resident_bytes() is not None:
+            self._thread = threading.Thread(target=self._sample, daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        if self._thread is not None:
+            self._stop.set()
+            self._thread.join()
+            self.peak_bytes = max(self.peak_bytes, _resident_bytes() or 0)
+        else:
+            import resource  # Unix only; Linux takes the sampling path above.
+
+            # ru_maxrss is in bytes on macOS, kilobytes elsewhere.
+            scale = 1 if sys.platform == "darwin" else 1024
+            self.peak_bytes = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+        return False

@@ -1,0 +1,165 @@
+"""The same model in timm (PyTorch), timed beside ours in the same process.
+
+timm is the implementation most users would otherwise pick. Its `MlpMixer`
+class takes the block type and widths, so it is built with exactly a
+preset's architecture (for the paper sizes that is timm's registered model,
+e.g. `mixer_b16_224`). On a CPU it runs eagerly under
+`torch.inference_mode()`, as users run it; on a CUDA GPU with
+`dtype="mixed_bfloat16"` it runs compiled (`torch.compile`) under bf16
+autocast. timm and torch are imported only when this runs.
+"""
+
+from __future__ import annotations
+
+from keras_mlpmix.benchmark.throughput import Measurement
+from keras_mlpmix.benchmark.timing import PeakMemory, time_calls
+
+
+def timm_model(family: str, config: dict, num_classes: int, dropout_rate: float):
+    """timm's `MlpMixer` with the architecture of a backbone configuration.
+
+    Args:
+        family: `"MLPMixerBackbone"` or `"gMLPBackbone"` (timm has no FNet).
+        config: The backbone's configuration, with `image_size`.
+        num_classes: Width of the head.
+        dropout_rate: Dropout before the head.
+    """
+    from timm.layers import GatedMlp
+    from timm.models.mlp_mixer import MixerBlock, MlpMixer, SpatialGatingBlock
+
+    hidden = config["hidden_dim"]
+    if family == "MLPMixerBackbone":
+        widths = {
+            "mlp_ratio": (
+                config["tokens_mlp_dim"] / hidden,
+                config["channels_mlp_dim"] / hidden,
+            ),
+            "block_layer": MixerBlock,
+        }
+    elif family == "gMLPBackbone":
+        widths = {
+            "mlp_ratio": config["ffn_dim"] / hidden,
+            "block_layer": SpatialGatingBlock,
+            "mlp_layer": GatedMlp,
+        }
+    else:
+        raise ValueError(
+            f"timm has no {family}; compare MLP-Mixer or gMLP presets with it."
+        )
+    return MlpMixer(
+        num_classes=num_classes,
+        img_size=config["image_size"],
+        patch_size=config["patch_size"],
+        num_blocks=config["num_blocks"],
+        embed_dim=hidden,
+        drop_rate=dropout_rate,
+        proj_drop_rate=config.get("dropout_rate", 0.0),
+        drop_path_rate=config.get("drop_path_rate", 0.0),
+        **widths,
+    )
+
+
+def measure_timm(
+    family: str,
+    config: dict,
+    dropout_rate: float,
+    batch_sizes: list[int],
+    train_batch_size: int,
+    num_classes: int,
+    flops_per_image: int,
+    dtype: str = "float32",
+    warmup: int = 3,
+    repeats: int = 10,
+) -> list[Measurement]:
+    """Inference at each batch size and one training step of timm's model.
+
+    Args:
+        family: The backbone class name (see `timm_model`).
+        config: The backbone's configuration, with `image_size`.
+        dropout_rate: Dropout before the head.
+        batch_sizes: Inference batch sizes.
+        train_batch_size: Batch size of the training step.
+        num_classes: Width of the head.
+        flops_per_image: Matrix-product FLOPs of one forward pass, the same
+            count as for our model (the architectures are the same).
+        dtype: `"float32"`, or `"mixed_bfloat16"` for bf16 autocast and
+            `torch.compile` on a GPU.
+        warmup: Untimed calls before timing.
+        repeats: Timed calls.
+
+    Raises:
+        ImportError: if timm or torch is not installed.
+    """
+    try:
+        import timm
+        import torch
+    except ImportError as error:
+        raise ImportError(
+            "Comparing with timm needs `pip install timm` (and torchvision)."
+        ) from error
+
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    half = dtype == "mixed_bfloat16" and device == "cuda"
+    model = timm_model(family, config, num_classes, dropout_rate).to(device)
+    image_size = tuple(model.stem.img_size)
+    run = torch.compile(model) if half else model
+    implementation = f"timm {timm.__version__} " + (
+        "(torch.compile, bf16 autocast)" if half else "(torch eager)"
+    )
+
+    def autocast():
+        return torch.autocast(device, dtype=torch.bfloat16, enabled=half)
+
+    def synchronize():
+        if device == "cuda":
+            torch.cuda.synchronize()
+
+    measurements = []
+    model.eval()
+    for batch_size in batch_sizes:
+        images = torch.rand(batch_size, 3, *image_size, device=device)
+
+        def infer(images=images):
+            with torch.inference_mode(), autocast():
+                run(images)
+            synchronize()
+
+        with PeakMemory() as memory:
+            timing = time_calls(infer, warmup, repeats)
+        measurements.append(
+            Measurement(
+                implementation,
+                "inference",
+                batch_size,
+                timing,
+                flops_per_image * batch_size,
+                memory.peak_bytes,
+            )
+        )
+
+    model.train()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    images = torch.rand(train_batch_size, 3, *image_size, device=device)
+    labels = torch.randint(0, num_classes, (train_batch_size,), device=device)
+
+    def step():
+        optimizer.zero_grad(set_to_none=True)
+        with autocast():
+            loss = torch.nn.functional.cross_entropy(run(images), labels)
+        loss.backward()
+        optimizer.step()
+        synchronize()
+
+    with PeakMemory() as memory:
+        timing = time_calls(step, warmup, repeats)
+    measurements.append(
+        Measurement(
+            implementation,
+            "train_step",
+            train_batch_size,
+            timing,
+            3 * flops_per_image * train_batch_size,
+            memory.peak_bytes,
+        )
+    )
+    return measurements
