@@ -28,6 +28,14 @@ CASES = [
         4,
     ),
     (layers.DropPath, {"rate": 0.25, "seed": 3}, (4, 6, 8), (4, 6, 8), 0),
+    (layers.HashDropout, {"rate": 0.3, "seed": 2}, (4, 6, 8), (4, 6, 8), 0),
+    (
+        layers.HashDropout,
+        {"rate": 0.5, "noise_shape": (None, 1, 8)},
+        (4, 6, 8),
+        (4, 6, 8),
+        0,
+    ),
     (
         layers.MixerBlock,
         {"tokens_mlp_dim": 4, "channels_mlp_dim": 32},

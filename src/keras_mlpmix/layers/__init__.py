@@ -4,6 +4,7 @@ from keras_mlpmix.layers.drop_path import DropPath
 from keras_mlpmix.layers.fnet_block import FNetBlock
 from keras_mlpmix.layers.fourier_mixing import FourierMixing
 from keras_mlpmix.layers.gmlp_block import gMLPBlock
+from keras_mlpmix.layers.hash_dropout import HashDropout
 from keras_mlpmix.layers.mixer_block import MixerBlock
 from keras_mlpmix.layers.mlp import MLP
 from keras_mlpmix.layers.patches import Patches, PatchesToImage
@@ -15,6 +16,7 @@ __all__ = [
     "DropPath",
     "FNetBlock",
     "FourierMixing",
+    "HashDropout",
     "MixerBlock",
     "Patches",
     "PatchesToImage",

@@ -6,6 +6,7 @@ import keras
 from keras import ops
 
 from keras_mlpmix.layers.argument_checks import check_rate
+from keras_mlpmix.layers.hash_dropout import dropout
 
 
 @keras.saving.register_keras_serializable(package="keras_mlpmix")
@@ -15,8 +16,9 @@ class DropPath(keras.layers.Layer):
     Applied to a residual branch, it removes the branch for a random fraction
     `rate` of the samples in a batch and scales the kept ones by
     `1 / (1 - rate)` (Huang et al., 2016). At inference it is the identity.
-    The randomness comes from a `keras.random.SeedGenerator`, so it works
-    inside compiled functions on every backend.
+    The per-sample masks come from `HashDropout`'s hash, seeded by a
+    `keras.random.SeedGenerator`, so they work inside compiled functions on
+    every backend.
 
     Args:
         rate: Probability of dropping the branch of a sample, in `[0, 1)`.
@@ -41,10 +43,8 @@ class DropPath(keras.layers.Layer):
     def call(self, inputs, training=None):
         if not training or self.rate == 0.0:
             return inputs
-        noise_shape = (ops.shape(inputs)[0],) + (1,) * (len(inputs.shape) - 1)
-        return keras.random.dropout(
-            inputs, self.rate, noise_shape=noise_shape, seed=self.seed_generator
-        )
+        shape = (ops.shape(inputs)[0],) + (1,) * (len(inputs.shape) - 1)
+        return dropout(inputs, self.rate, self.seed_generator, shape)
 
     def compute_output_shape(self, input_shape):
         return input_shape

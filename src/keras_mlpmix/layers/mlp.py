@@ -6,6 +6,7 @@ import keras
 from keras import ops
 
 from keras_mlpmix.layers.argument_checks import check_positive_int, check_rate
+from keras_mlpmix.layers.hash_dropout import HashDropout
 
 _LETTERS = "abcdefgh"
 
@@ -43,7 +44,7 @@ class MLP(keras.layers.Layer):
         approximate_gelu: Use the tanh approximation of GELU (as the official
             Flax MLP-Mixer does) instead of the exact form (as timm does).
         dropout_rate: Dropout applied after the activation and after the
-            output projection.
+            output projection (`HashDropout`).
         gate: Optional layer applied to the hidden activations before the
             output projection, such as gMLP's `SpatialGatingUnit`. It may
             change the width of the hidden activations.
@@ -95,7 +96,7 @@ class MLP(keras.layers.Layer):
         self.gate = gate
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.bias_initializer = keras.initializers.get(bias_initializer)
-        self.dropout = keras.layers.Dropout(self.dropout_rate, dtype=self.dtype_policy)
+        self.dropout = HashDropout(self.dropout_rate, dtype=self.dtype_policy)
 
     def _resolve_axis(self, input_shape) -> int:
         rank = len(input_shape)

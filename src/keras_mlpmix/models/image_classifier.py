@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import keras
 
+from keras_mlpmix.layers import HashDropout
 from keras_mlpmix.layers.argument_checks import check_positive_int, check_rate
 from keras_mlpmix.models import presets
 from keras_mlpmix.models.backbone import Backbone
@@ -93,7 +94,7 @@ class ImageClassifier(keras.Model):
             x = preprocessor(images)
         x = backbone(x)
         x = _POOLING[pooling](dtype=dtype, name="pooling")(x)
-        x = keras.layers.Dropout(dropout_rate, dtype=dtype, name="head_dropout")(x)
+        x = HashDropout(dropout_rate, dtype=dtype, name="head_dropout")(x)
         logits = keras.layers.Dense(
             num_classes, dtype=head_dtype or dtype, name="head"
         )(x)

@@ -1,0 +1,183 @@
+"""Dropout whose masks come from a counter-based integer hash.
+
+A dropout mask needs one random number per element. The backends' random
+generators make those expensively on a CPU (about ten times the cost of a
+GELU over the same tensor on JAX and PyTorch, and under XLA on TensorFlow
+several hundred times), so in training the masks, not the matrix products,
+can dominate a step. Here each element's number is a hash of its position
+and of a seed drawn once per call from a `keras.random.SeedGenerator`: a few
+integer multiplies, shifts and xors that compile into one elementwise pass.
+The masks keep each element with probability `1 - rate`, independently, and
+change from call to call, like `keras.random.dropout`'s.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+from keras_mlpmix.layers.argument_checks import check_positive_int, check_rate
+
+_MASK_BITS = 24  # Bits of each hash compared with the rate.
+
+
+def _shift_right(value, bits: int):
+    """Logical right shift of int32 values (`ops.right_shift` sign-extends)."""
+    return ops.bitwise_and(ops.right_shift(value, bits), (1 << (32 - bits)) - 1)
+
+
+def _as_int32(constant: int):
+    """A 32-bit constant as the int32 tensor with the same bits."""
+    return ops.convert_to_tensor(constant - (1 << 32) * (constant >> 31), "int32")
+
+
+def _mix(value):
+    """A bijective avalanche hash of int32 values (C. Wellons' "lowbias32").
+
+    Every output bit depends on every input bit; the products wrap around
+    modulo 2**32, as int32 products do on every backend.
+    """
+    value = ops.bitwise_xor(value, _shift_right(value, 16))
+    value = ops.multiply(value, _as_int32(0x7FEB352D))
+    value = ops.bitwise_xor(value, _shift_right(value, 15))
+    value = ops.multiply(value, _as_int32(0x846CA68B))
+    return ops.bitwise_xor(value, _shift_right(value, 16))
+
+
+def _positions(shape):
+    """The row-major index of every element of `shape`, modulo 2**32, as int32.
+
+    Only the first entry of `shape` may be symbolic (a batch size).
+    """
+    index = ops.arange(shape[-1], dtype="int32")
+    stride = 1
+    for axis in reversed(range(len(shape) - 1)):
+        stride *= shape[axis + 1]
+        along = ops.arange(shape[axis], dtype="int32") * _as_int32(stride % (1 << 32))
+        index = ops.expand_dims(along, tuple(range(1, len(shape) - axis))) + index
+    return index
+
+
+def keep_mask(shape, rate: float, seed_generator: keras.random.SeedGenerator):
+    """A boolean mask of `shape`, each element True with probability `1 - rate`.
+
+    Args:
+        shape: The mask's shape; entries may be symbolic (a batch size only
+            known when the function runs).
+        rate: Probability of False, in `[0, 1)`, resolved to 2**-24.
+        seed_generator: Draws this call's two 32-bit seeds.
+
+    Example:
+
+    >>> import keras, numpy as np
+    >>> from keras_mlpmix.layers.hash_dropout import keep_mask
+    >>> mask = keep_mask((1000, 100), 0.25, keras.random.SeedGenerator(1))
+    >>> 0.74 < float(np.mean(keras.ops.convert_to_numpy(mask))) < 0.76
+    True
+    """
+    seeds = keras.random.randint(
+        (2,), minval=-(2**31), maxval=2**31 - 1, dtype="int32", seed=seed_generator
+    )
+    bits = _mix(ops.bitwise_xor(_mix(_positions(shape) + seeds[0]), seeds[1]))
+    threshold = round(rate * (1 << _MASK_BITS))
+    return ops.bitwise_and(bits, (1 << _MASK_BITS) - 1) >= threshold
+
+
+def dropout(inputs, rate: float, seed_generator, shape=None):
+    """Zeroes elements with probability `rate`, scales the rest by `1 / (1 - rate)`.
+
+    Args:
+        inputs: The tensor to drop out.
+        rate: Probability of dropping, in `[0, 1)`.
+        seed_generator: A `keras.random.SeedGenerator` for `keep_mask`.
+        shape: Shape of the mask, broadcast to the inputs'; defaults to theirs.
+    """
+    keep = keep_mask(
+        ops.shape(inputs) if shape is None else shape, rate, seed_generator
+    )
+    scale = ops.cast(1.0 / (1.0 - rate), inputs.dtype)
+    return ops.where(keep, inputs * scale, ops.zeros((), inputs.dtype))
+
+
+@keras.saving.register_keras_serializable(package="keras_mlpmix")
+class HashDropout(keras.layers.Layer):
+    """Dropout with masks from a counter-based hash: fast on every backend.
+
+    In training it zeroes each element with probability `rate` and scales
+    the others by `1 / (1 - rate)`, as `keras.layers.Dropout` does; at
+    inference it is the identity. Its masks are computed by `keep_mask`
+    from each element's position and two seeds drawn per call from a
+    `keras.random.SeedGenerator`, which costs about one elementwise pass
+    instead of a random-number generator call per element. All MLPs,
+    stochastic depth and the classifier head of keras-mlpmix drop out this
+    way.
+
+    Args:
+        rate: Probability of dropping an element, in `[0, 1)`.
+        noise_shape: Optional shape of the mask, broadcast to the inputs'
+            (e.g. `(None, 1, 1)` drops whole samples); `None` entries take
+            the inputs' size.
+        seed: Optional integer seed for reproducible masks.
+        **kwargs: Standard layer arguments (`name`, `dtype`, ...).
+
+    Example:
+
+    >>> import numpy as np
+    >>> from keras_mlpmix.layers import HashDropout
+    >>> x = np.ones((4, 1000), "float32")
+    >>> y = np.asarray(HashDropout(0.2, seed=0)(x, training=True))
+    >>> sorted(np.unique(y).tolist())  # dropped, or kept and scaled by 1 / 0.8
+    [0.0, 1.25]
+    """
+
+    def __init__(self, rate: float, noise_shape=None, seed: int | None = None, **kw):
+        super().__init__(**kw)
+        self.rate = check_rate("rate", rate)
+        if noise_shape is not None:
+            if not isinstance(noise_shape, (list, tuple)):
+                raise TypeError(
+                    "`noise_shape` must be None or a tuple of ints and Nones. "
+                    f"Received: noise_shape={noise_shape!r}."
+                )
+            noise_shape = tuple(
+                None if size is None else check_positive_int("noise_shape", size)
+                for size in noise_shape
+            )
+        self.noise_shape = noise_shape
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def build(self, input_shape):
+        if self.noise_shape is None:
+            return
+        fits = len(self.noise_shape) == len(input_shape) and all(
+            noise in (None, 1, size)
+            for noise, size in zip(self.noise_shape, input_shape, strict=True)
+        )
+        if not fits:
+            raise ValueError(
+                "`noise_shape` must have the inputs' rank and, on each axis, "
+                "None, 1 or the inputs' size. Received: "
+                f"noise_shape={self.noise_shape} for input_shape={tuple(input_shape)}."
+            )
+
+    def call(self, inputs, training=None):
+        if not training or self.rate == 0.0:
+            return inputs
+        shape = None
+        if self.noise_shape is not None:
+            shape = tuple(
+                size if noise is None else noise
+                for size, noise in zip(ops.shape(inputs), self.noise_shape, strict=True)
+            )
+        return dropout(inputs, self.rate, self.seed_generator, shape)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {"rate": self.rate, "noise_shape": self.noise_shape, "seed": self.seed}
+        )
+        return config
