@@ -26,6 +26,7 @@ process:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import pathlib
@@ -35,12 +36,17 @@ import subprocess
 import sys
 import time
 
+# timm runs beside our models; PyTorch must be imported before TensorFlow,
+# whose reverse order crashes in torch's import of triton.
+with contextlib.suppress(ImportError):
+    import timm  # noqa: F401
+
 import keras
 import numpy as np
 from keras import ops
+from keras_io_design import keras_io_mixer
 
 import keras_mlpmix
-from keras_io_design import keras_io_mixer
 from keras_mlpmix.benchmark import format_table, run_benchmark
 from keras_mlpmix.benchmark.throughput import measure_train_step
 from keras_mlpmix.benchmark.timing import time_calls
@@ -75,7 +81,9 @@ def cifar_training(args) -> dict:
             model, batch_size, 0, name, warmup=args.warmup, repeats=args.repeats
         )
         rows[name] = {
-            "trainable_weights": sum(int(np.prod(w.shape)) for w in model.trainable_weights),
+            "trainable_weights": sum(
+                int(np.prod(w.shape)) for w in model.trainable_weights
+            ),
             "median_s": measurement.timing.median_s,
             "min_s": measurement.timing.min_s,
             "max_s": measurement.timing.max_s,

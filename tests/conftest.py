@@ -1,4 +1,11 @@
+import contextlib
 import os
+
+# Where timm is installed beside TensorFlow (the comparisons with timm), it
+# must be imported first: importing it after TensorFlow crashes when torch
+# imports triton (seen with TensorFlow 2.21, torch 2.14.1, timm 1.0.31).
+with contextlib.suppress(ImportError):
+    import timm  # noqa: F401
 
 import hypothesis
 import keras

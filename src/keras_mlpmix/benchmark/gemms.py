@@ -11,6 +11,8 @@ import dataclasses
 
 from keras_mlpmix.layers.argument_checks import check_pair, check_positive_int
 
+FAMILIES = ("MLPMixerBackbone", "gMLPBackbone", "FNetBackbone")
+
 
 @dataclasses.dataclass(frozen=True)
 class Gemm:
@@ -70,6 +72,10 @@ def backbone_gemms(
     >>> round(sum(g.flops for g in gemms) / 1e9, 1)  # Mixer-B/16, one image
     25.2
     """
+    if family not in FAMILIES:
+        raise ValueError(
+            f"`family` must be one of {FAMILIES}. Received: family={family!r}."
+        )
     batch_size = check_positive_int("batch_size", batch_size)
     (height, width), (ph, pw) = (
         check_pair("image_size", config["image_size"]),
@@ -98,17 +104,12 @@ def backbone_gemms(
             Gemm("gate.spatial_proj", batch_size * half, tokens, tokens, blocks),
             Gemm("mlp.fc2", rows, half, channels, blocks),
         ]
-    elif family == "FNetBackbone":
+    else:
         ffn = config["ffn_dim"]
         gemms += [
             Gemm("mlp.fc1", rows, channels, ffn, blocks),
             Gemm("mlp.fc2", rows, ffn, channels, blocks),
         ]
-    else:
-        raise ValueError(
-            "`family` must be 'MLPMixerBackbone', 'gMLPBackbone' or "
-            f"'FNetBackbone'. Received: family={family!r}."
-        )
     if num_classes:
         gemms.append(Gemm("head", batch_size, channels, num_classes))
     return gemms
