@@ -6,9 +6,9 @@ environment with timm installed for the comparisons with it:
     KERAS_BACKEND=jax python benchmarks/suite.py --output benchmarks/results
 
 or, for all three backends, `tox -e bench-tensorflow,bench-jax,bench-torch`.
-Each run writes `<output>/<date>-<device>-<backend>.json` and prints its
-tables; `python benchmarks/targets.py benchmarks/results/<files>` prints
-the targets with the measured ratios. What is measured, side by side in one
+Each run writes `<output>/<date>-<device>-<backend>.json`, prints its
+tables and then the targets with the measured ratios (also available later
+with `python benchmarks/targets.py FILE...`). What is measured, side by side in one
 process:
 
 1. Mixer-B/16 and gMLP-S/16 (224x224, float32): inference at batch 1 and
@@ -45,6 +45,7 @@ import keras
 import numpy as np
 from keras import ops
 from keras_io_design import keras_io_mixer
+from targets import main as print_targets
 
 import keras_mlpmix
 from keras_mlpmix.benchmark import format_table, run_benchmark
@@ -202,7 +203,7 @@ def main(argv=None) -> int:
     path = args.output / f"{result['date']}-{args.device}-{result['backend']}.json"
     path.write_text(json.dumps(result, indent=2) + "\n")
     print(f"wrote {path} after {result['wall_s']:.0f} s")
-    return 0
+    return print_targets([str(path)])
 
 
 if __name__ == "__main__":
