@@ -75,7 +75,6 @@ copybutton_prompt_is_regexp = True
 html_theme = "furo"
 html_title = f"keras-mlpmix {release}"
 html_static_path = ["_static"]
-html_css_files = ["site.css"]
 html_theme_options = {"navigation_with_keys": True}
 # "Edit this page" links once the package metadata names its source repository.
 _urls = dict(

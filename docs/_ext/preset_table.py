@@ -1,10 +1,10 @@
 """The preset tables, written from the preset registry at build time.
 
 `docs/presets.md` includes `_generated/presets.md`, which this module writes
-from `keras_mlpmix.models.presets.PRESETS`. The first table shows what most
-readers compare (family, sizes, parameters); the second shows every other
-field of the rows, including fields this module does not know about, so a
-field added to the registry appears in the docs without a change here.
+from `keras_mlpmix.models.presets.PRESETS`: a table of what most readers
+compare (family, sizes, parameters), then every row in full, including
+fields this module does not know about, so that a field added to the
+registry appears in the docs without a change here.
 """
 
 from __future__ import annotations
@@ -13,14 +13,22 @@ import pathlib
 
 from generated_files import write_generated
 
-# Fields shown in the overview table, or folded into the detail table's
-# columns below; any other field gets a column of its own.
-_OVERVIEW_FIELDS = ("backbone", "image_size", "params", "num_classes", "description")
-_FOLDED_FIELDS = ("config", "mean", "std")
+# Fields that the overview table or the details list show in their own way;
+# every other field of a row is listed by name with its value.
+_SHOWN_FIELDS = (
+    "backbone",
+    "description",
+    "config",
+    "image_size",
+    "params",
+    "num_classes",
+    "mean",
+    "std",
+)
 
 
 def _cell(value) -> str:
-    """A value as the text of a Markdown table cell."""
+    """A value as Markdown text that fits in a table cell."""
     if value is None:
         text = "none"
     elif isinstance(value, bool):
@@ -40,68 +48,57 @@ def _cell(value) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _config_cell(config: dict) -> str:
-    return ", ".join(f"`{key}={value!r}`" for key, value in config.items())
-
-
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return [*lines, ""]
+def _family(backbone: str) -> str:
+    """A link to the backbone class, labelled with the family name."""
+    label = backbone.removesuffix("Backbone")
+    return f"{{py:class}}`{label} <keras_mlpmix.models.{backbone}>`"
 
 
 def preset_tables(presets: dict[str, dict]) -> str:
-    """The Markdown of both preset tables."""
-    overview = [
-        [
-            f"`{name}`",
-            f"{{py:class}}`~keras_mlpmix.models.{row['backbone']}`",
-            _cell(row.get("image_size")),
-            _cell(row.get("config", {}).get("patch_size")),
-            _cell(row.get("config", {}).get("num_blocks")),
-            _cell(row.get("config", {}).get("hidden_dim")),
-            f"{_cell(row.get('params'))} ({_cell(row.get('num_classes'))} classes)",
-            _cell(row.get("description")),
+    """The Markdown of the overview table and of every row in full."""
+    lines = [
+        "| preset | family | image | patch | blocks | width | parameters | classes |",
+        "|---|---|--:|--:|--:|--:|--:|--:|",
+    ]
+    for name, row in presets.items():
+        config = row.get("config", {})
+        cells = [
+            f"[`{name}`](#preset-{name})",
+            _family(row["backbone"]),
+            *(
+                _cell(value)
+                for value in (
+                    row.get("image_size"),
+                    config.get("patch_size"),
+                    config.get("num_blocks"),
+                    config.get("hidden_dim"),
+                    row.get("params"),
+                    row.get("num_classes"),
+                )
+            ),
         ]
-        for name, row in presets.items()
-    ]
-    extra_fields = []
-    for row in presets.values():
-        for field in row:
-            if field not in (*_OVERVIEW_FIELDS, *_FOLDED_FIELDS, *extra_fields):
-                extra_fields.append(field)
-    details = [
-        [
-            f"`{name}`",
-            _config_cell(row.get("config", {})),
-            f"mean {_cell(row.get('mean'))}; std {_cell(row.get('std'))}",
-            *(_cell(row.get(field)) for field in extra_fields),
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "## Every preset in full", ""]
+    for name, row in presets.items():
+        lines += [f"({'preset-' + name})=", f"### `{name}`", ""]
+        lines += [_cell(row.get("description")), ""]
+        arguments = ", ".join(
+            f"`{key}={value!r}`" for key, value in row.get("config", {}).items()
+        )
+        lines += [
+            f"- **backbone**: {_family(row['backbone'])}, `image_size="
+            f"{row.get('image_size')!r}`, {arguments}",
+            f"- **parameters**: {_cell(row.get('params'))} with a "
+            f"{_cell(row.get('num_classes'))}-class head",
+            f"- **input normalisation** (images scaled to [0, 1]): mean "
+            f"{_cell(row.get('mean'))}; std {_cell(row.get('std'))}",
         ]
-        for name, row in presets.items()
-    ]
-    lines = _table(
-        [
-            "preset",
-            "backbone",
-            "image",
-            "patch",
-            "blocks",
-            "width",
-            "parameters",
-            "description",
-        ],
-        overview,
-    )
-    lines += [
-        "The rows in full: the backbone arguments (`config`), the input "
-        "normalisation of images scaled to [0, 1] and every other field of the "
-        "registry.",
-        "",
-    ]
-    lines += _table(
-        ["preset", "config", "normalisation", *(f"`{f}`" for f in extra_fields)],
-        details,
-    )
+        lines += [
+            f"- **{field}**: {_cell(value)}"
+            for field, value in row.items()
+            if field not in _SHOWN_FIELDS
+        ]
+        lines.append("")
     return "\n".join(lines)
 
 
