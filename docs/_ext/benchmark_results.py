@@ -49,7 +49,12 @@ def _is_table(value) -> bool:
 def _table(records: list[dict]) -> list[str]:
     records = [_flatten(record) for record in records]
     columns = list(dict.fromkeys(key for record in records for key in record))
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---:|" * len(columns)]
+    numeric = [
+        all(isinstance(record.get(column), (int, float)) for record in records)
+        for column in columns
+    ]
+    alignment = "".join("---:|" if number else "---|" for number in numeric)
+    lines = ["| " + " | ".join(columns) + " |", "|" + alignment]
     lines += [
         "| " + " | ".join(_text(record.get(column)) for column in columns) + " |"
         for record in records

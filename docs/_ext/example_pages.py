@@ -65,8 +65,8 @@ def example_page(script: pathlib.Path, repository_root: str) -> str:
     if prose:
         parts += [prose, ""]
     parts += [
-        f"The script is `{relative}` in the repository "
-        f"({{download}}`download it <{repository_root}/{relative}>`).",
+        f"Source: {{download}}`{relative} <{repository_root}/{relative}>`, in the "
+        "repository.",
         "",
         f"```{{literalinclude}} {repository_root}/{relative}",
         ":language: python",
