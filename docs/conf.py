@@ -56,16 +56,14 @@ autodoc_preserve_defaults = True
 # Undocumented overrides (get_config, call) stay out; Keras's own docstrings
 # are not written for Sphinx.
 autodoc_inherit_docstrings = False
-autosummary_generate = False
 add_module_names = False
 python_maximum_signature_line_length = 88
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
 napoleon_use_rtype = False
-napoleon_use_ivar = True
 
 # MyST: Markdown pages with directives in ``` fences and ::: blocks.
-myst_enable_extensions = ["colon_fence", "deflist", "attrs_inline"]
+myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3
 
 # Copying a code sample copies the code only: no prompts, no outputs.
@@ -76,15 +74,19 @@ html_theme = "furo"
 html_title = f"keras-mlpmix {release}"
 html_static_path = ["_static"]
 html_theme_options = {"navigation_with_keys": True}
-# "Edit this page" links once the package metadata names its source repository.
+# "Edit this page" links, once the package metadata names its repository.
 _urls = dict(
     entry.split(", ", 1)
     for entry in importlib.metadata.metadata("keras-mlpmix").get_all("Project-URL")
     or ()
 )
-if "github.com" in _urls.get("Source", ""):
+_repository = next(
+    (_urls[key] for key in ("Source", "Repository", "Source code") if key in _urls),
+    "",
+)
+if _repository.startswith("https://github.com/"):
     html_theme_options.update(
-        source_repository=_urls["Source"].rstrip("/") + "/",
+        source_repository=_repository.rstrip("/") + "/",
         source_branch="main",
         source_directory="docs/",
     )
