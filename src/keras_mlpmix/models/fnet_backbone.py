@@ -16,7 +16,7 @@ class FNetBackbone(Backbone):
 
     The encoder of Lee-Thorp et al., 2021 ("FNet: Mixing Tokens with Fourier
     Transforms"), a text model, applied to patch embeddings as in the
-    keras-io all-MLP example: the `Backbone` skeleton with `FNetBlock`s. The
+    keras-io all-MLP example: the `Backbone` skeleton with `FNetBlock` layers. The
     Fourier mixing has no weights, so only the position embedding (on by
     default, as in FNet) ties the backbone to its `image_size`. There is no
     official vision FNet; the presets `fnet_s16_224` and `fnet_b16_224` are

@@ -15,7 +15,7 @@ class gMLPBackbone(Backbone):
     """gMLP: images to token features with spatially gated MLPs.
 
     The vision model of Liu et al., 2021 ("Pay Attention to MLPs"), without
-    its head: the `Backbone` skeleton with `gMLPBlock`s. The spatial gating
+    its head: the `Backbone` skeleton with `gMLPBlock` layers. The spatial gating
     units project across patches, so the backbone is tied to its
     `image_size`. The paper's sizes are presets (`gmlp_ti16_224`,
     `gmlp_s16_224`, `gmlp_b16_224`).

@@ -16,7 +16,7 @@ class MLPMixerBackbone(Backbone):
 
     The model of Tolstikhin et al., 2021 ("MLP-Mixer: An all-MLP Architecture
     for Vision"), without its head: the `Backbone` skeleton with
-    `MixerBlock`s. The token-mixing MLPs are tied to the number of patches,
+    `MixerBlock` layers. The token-mixing MLPs are tied to the number of patches,
     so the backbone is tied to its `image_size`. The paper's sizes are
     presets (`mixer_s32_224` ... `mixer_h14_224`, see `list_presets()`).
 
