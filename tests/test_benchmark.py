@@ -6,9 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from keras_mlpmix.benchmark import format_table, main, run_benchmark
+from keras_mlpmix.benchmark import format_table, run_benchmark
 from keras_mlpmix.benchmark.ceiling import time_gemm
 from keras_mlpmix.benchmark.gemms import Gemm, backbone_gemms, forward_flops
+from keras_mlpmix.benchmark.run import main
 from keras_mlpmix.benchmark.timing import PeakMemory, time_calls
 from keras_mlpmix.models import ImageClassifier, presets
 

@@ -4,6 +4,6 @@
 times a preset on the backend named by `KERAS_BACKEND`; see `run_benchmark`.
 """
 
-from keras_mlpmix.benchmark.run import format_table, main, run_benchmark
+from keras_mlpmix.benchmark.run import format_table, run_benchmark
 
-__all__ = ["format_table", "main", "run_benchmark"]
+__all__ = ["format_table", "run_benchmark"]

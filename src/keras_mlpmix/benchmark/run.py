@@ -196,7 +196,26 @@ def run_benchmark(
 
 
 def format_table(result: dict) -> str:
-    """The measurements of `run_benchmark` as a plain-text table."""
+    """The measurements of `run_benchmark` as a plain-text table.
+
+    Example:
+
+    >>> from keras_mlpmix.benchmark import format_table
+    >>> row = {"implementation": "keras_mlpmix (jax)", "task": "inference",
+    ...        "batch_size": 16, "images_per_s": 8.0, "median_s": 2.0,
+    ...        "min_s": 1.9, "max_s": 2.2, "gflops_per_s": 201.6,
+    ...        "ceiling_fraction": 0.9, "peak_memory_mb": 1500.0}
+    >>> result = {"preset": "mixer_b16_224", "backend": "jax",
+    ...           "dtype": "float32", "jit_compile": True, "device": "CPU",
+    ...           "gflops_per_image": 25.2, "first_predict_s": 3.0,
+    ...           "measurements": [row]}
+    >>> print(format_table(result))  # doctest: +NORMALIZE_WHITESPACE
+    mixer_b16_224 on jax (float32, jit_compile=True), CPU: 25.20 GFLOP per
+    image; first predict 3.00 s with compilation
+    implementation task batch img/s median ms min ms max ms GFLOP/s ceiling
+    peak MB ours/it
+    keras_mlpmix (jax) inference 16 8.00 2000.0 1900.0 2200.0 201.6 0.90 1500
+    """
     lines = [
         f"{result['preset']} on {result['backend']} ({result['dtype']}, "
         f"jit_compile={result['jit_compile']}), {result['device']}: "
