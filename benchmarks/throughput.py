@@ -69,7 +69,9 @@ def _timed(fn, warmup: int, repeats: int) -> dict:
 
 def bench_keras(args, flops_per_image: int) -> list[dict]:
     keras.config.set_dtype_policy(args.dtype)
-    model = ImageClassifier.from_preset(args.preset, num_classes=args.num_classes)
+    model = ImageClassifier.from_preset(
+        args.preset, num_classes=args.num_classes, weights=False
+    )
     size = model.backbone.image_size
     rng = np.random.default_rng(0)
     rows = []

@@ -27,9 +27,10 @@ pretrained row, `num_classes` is the size of the checkpoint's head and
   paper (bucket `gs://mixer_models`, served over HTTPS from
   `storage.googleapis.com/mixer_models`); they run with the tanh
   approximation of GELU (`approximate_gelu=True`) of the official Flax
-  code. Normalisation: mean = std = 0.5 for Google's Mixer weights, mean 0
-  and std 1 for the ImageNet-21K-P ("miil") ones, ImageNet's for timm's
-  gMLP, as in timm's configurations.
+  code. Normalisation, as in timm's configurations: mean = std = 0.5 per
+  channel, except mean 0 and std 1 for the ImageNet-21K-P ("miil")
+  weights. timm's gMLP-S checkpoint also uses 0.5, not the ImageNet
+  statistics of the `gmlp_*_224` architecture rows.
 - CIFAR-100: the sizes of the keras-io example "Image classification with
   modern MLP models" (32x32 inputs resized to 64, patch 8, 64 patches, 256
   channels, 4 blocks, dropout 0.2 in the blocks and before the head). Its
@@ -427,8 +428,6 @@ PRESETS.update(
             "gmlp_s16_224.ra3_in1k",
             "gMLP-S trained on ImageNet-1k in timm.",
             1000,
-            mean=_IMAGENET_MEAN,
-            std=_IMAGENET_STD,
             # The hub's LFS record of timm/gmlp_s16_224.ra3_in1k model.safetensors.
             sha256="227698aa36c69936a1c64a001fa9d7110c63957c4e7a43f2ad684b160a47778a",
         ),
