@@ -3,6 +3,7 @@ Title: Fine-tune a pretrained MLP-Mixer on CIFAR-100
 Author: keras-mlpmix developers
 Description: ImageNet-pretrained MLP-Mixer or gMLP weights, fine-tuned on
 CIFAR-100 on any Keras backend.
+Accelerator: GPU (`--smoke` needs none)
 
 ## What it shows
 
@@ -59,7 +60,9 @@ SMOKE_SIZES = {
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split("## What")[0].strip())
+    parser = argparse.ArgumentParser(
+        description="Fine-tune a pretrained MLP-Mixer or gMLP on CIFAR-100."
+    )
     parser.add_argument(
         "--preset",
         default="mixer_b16_224.goog_in21k_ft_in1k",

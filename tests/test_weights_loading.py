@@ -100,8 +100,8 @@ def test_pytorch_files_load_like_safetensors(tmp_path):
 def test_pytorch_files_without_pytorch_name_what_to_install(tmp_path, monkeypatch):
     path = tmp_path / "model.pth"
     path.write_bytes(b"\x80\x02" + bytes(100))
-    monkeypatch.setitem(sys.modules, "torch", None)
     model = _classifier("torch", "mixer")
+    monkeypatch.setitem(sys.modules, "torch", None)
     with pytest.raises(ImportError, match=r"needs PyTorch: `pip install torch`"):
         load_checkpoint(model, path)
 

@@ -212,3 +212,27 @@ def test_convert_checkpoint_writes_weights_or_a_whole_model(tmp_path, offline):
     ):
         convert_checkpoint(source, OFFICIAL, tmp_path / "m.h5")
     assert not [name for name in os.listdir(tmp_path) if name.startswith(".converting")]
+
+
+def test_a_bad_download_is_never_converted_nor_cached(offline, monkeypatch):
+    row = presets.get_preset(TIMM)
+    row["weights"]["sha256"] = "0" * 64
+    monkeypatch.setitem(presets.PRESETS, TIMM, row)
+    with pytest.raises(ValueError, match=r"not the published 0{64}.*It was deleted"):
+        ImageClassifier.from_preset(TIMM)
+    assert os.listdir(offline / "checkpoints") == []
+    assert not os.path.exists(offline / "converted")
+
+
+def test_an_interrupted_conversion_leaves_no_file(tmp_path, offline, monkeypatch):
+    source = presets.get_preset(TIMM)["weights"]["url"].removeprefix("file://")
+
+    def interrupted(self, path, *args, **kwargs):
+        with open(path, "wb") as file:
+            file.write(b"partial")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(keras.Model, "save_weights", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        convert_checkpoint(source, TIMM, tmp_path / "out" / "m.weights.h5")
+    assert os.listdir(tmp_path / "out") == []
