@@ -19,6 +19,7 @@ from keras_mlpmix.models import (
 )
 from keras_mlpmix.weights import LoadReport, export_checkpoint, load_checkpoint
 from keras_mlpmix.weights.checkpoint_files import detect_format
+from keras_mlpmix.weights.rules import COLUMN, SAME, TRANSPOSED, ConvKernel
 
 SIZES = Sizes()
 BACKBONES = {"mixer": MLPMixerBackbone, "gmlp": gMLPBackbone}
@@ -308,23 +309,37 @@ def test_a_gelu_form_other_than_the_checkpoints_is_noted(tmp_path, caplog):
 
 
 @given(
-    family=st.sampled_from(["mixer", "gmlp"]),
-    format=st.sampled_from(["npz", "safetensors"]),
-    grid=st.tuples(st.integers(1, 3), st.integers(1, 3)),
-    patch=st.integers(1, 3),
-    num_classes=st.integers(1, 4),
+    layout=st.sampled_from(["same", "transposed", "column", "HWIO", "OIHW"]),
+    patch=st.tuples(st.integers(1, 4), st.integers(1, 4)),
+    sizes=st.tuples(st.integers(1, 5), st.integers(1, 5)),
 )
-def test_export_then_load_gives_back_the_same_weights(
-    tmp_path_factory, family, format, grid, patch, num_classes
-):
-    if family == "gmlp" and format == "npz":
-        format = "safetensors"  # The official layout holds MLP-Mixer only.
-    sizes = Sizes(image_size=(grid[0] * patch, grid[1] * patch), patch=patch, blocks=1)
-    source = ImageClassifier(_backbone(family, sizes), num_classes=num_classes)
-    path = tmp_path_factory.mktemp("export") / f"model{SUFFIXES[format]}"
+def test_layouts_convert_to_keras_and_back(layout, patch, sizes):
+    layouts = {
+        "same": SAME,
+        "transposed": TRANSPOSED,
+        "column": COLUMN,
+        "HWIO": ConvKernel(patch, "HWIO"),
+        "OIHW": ConvKernel(patch, "OIHW"),
+    }
+    chosen = layouts[layout]
+    keras_shape = {
+        "column": (sizes[0], 1),
+        "HWIO": (patch[0] * patch[1] * sizes[0], sizes[1]),
+        "OIHW": (patch[0] * patch[1] * sizes[0], sizes[1]),
+    }.get(layout, sizes)
+    value = np.random.default_rng(0).standard_normal(keras_shape)
+    exported = chosen.to_checkpoint(value)
+    assert exported.shape == chosen.checkpoint_shape(keras_shape)
+    np.testing.assert_array_equal(chosen.to_keras(exported), value)
+
+
+@pytest.mark.parametrize("format, family", list(REFERENCES))
+def test_export_then_load_gives_back_the_same_weights(tmp_path, format, family):
+    source = ImageClassifier(_backbone(family), num_classes=3)
+    path = tmp_path / f"model{SUFFIXES[format]}"
     export_checkpoint(source, path)
-    target = ImageClassifier(_backbone(family, sizes), num_classes=num_classes)
-    load_checkpoint(target, path)
+    target = ImageClassifier(_backbone(family), num_classes=3)
+    load_checkpoint(target, path, format=format)
     for expected, actual in zip(source.weights, target.weights, strict=True):
         np.testing.assert_array_equal(_np(actual), _np(expected), err_msg=expected.path)
 

@@ -84,9 +84,7 @@ def test_input_weights_give_the_same_sum_over_an_upsampled_grid(grid, scale, see
     )
 
 
-@pytest.mark.parametrize(
-    "grid, target", [((2, 3), (4, 6)), ((3, 3), (5, 4)), ((4, 4), (2, 2))]
-)
+@pytest.mark.parametrize("grid, target", [((2, 3), (5, 6)), ((4, 4), (2, 3))])
 def test_a_resized_token_mixing_mlp_commutes_with_upsampling(grid, target):
     """f'(A x) = A f(x) when the grid grows; least squares when it shrinks."""
     rng = np.random.default_rng(0)

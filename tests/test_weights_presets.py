@@ -75,7 +75,7 @@ def test_the_normalisation_follows_the_source():
     assert presets.PRESETS[TIMM]["mean"] == (0.5, 0.5, 0.5)
 
 
-@pytest.mark.parametrize("name", [TIMM, OFFICIAL, GMLP])
+@pytest.mark.parametrize("name", [TIMM, OFFICIAL])
 def test_weights_download_once_then_load_from_the_converted_cache(
     offline, name, caplog
 ):
@@ -125,7 +125,9 @@ def test_overrides_that_reshape_the_weights_need_weights_false(offline):
         match=r"the overrides \['hidden_dim'\] change the shapes .* weights=False",
     ):
         ImageClassifier.from_preset(TIMM, hidden_dim=16)
-    model = ImageClassifier.from_preset(TIMM, hidden_dim=16, weights=False)
+    model = ImageClassifier.from_preset(
+        TIMM, hidden_dim=16, image_size=32, weights=False
+    )
     assert model.backbone.hidden_dim == 16
     assert not os.path.exists(offline)
 
