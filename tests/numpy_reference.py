@@ -97,3 +97,103 @@ def gmlp_block(x, w, epsilon, gate_epsilon, approximate=False):
         gate=lambda z: spatial_gating(z, w, gate_epsilon, prefix="mlp/gate/"),
     )
     return x + h
+
+
+# Whole models, straight from checkpoint tensors: the official Flax MLP-Mixer
+# (Dense kernels (in, out), convolution HWIO, tanh GELU) and timm's MLP-Mixer
+# and gMLP (Linear weights (out, in), convolution OIHW, exact GELU).
+
+
+def dense(x, kernel, bias):
+    return x @ kernel + bias
+
+
+def linear(x, weight, bias):
+    return x @ weight.T + bias
+
+
+def patch_embedding(images, kernel_hwio, bias):
+    """A convolution with kernel and stride equal to its size, flattened row-major."""
+    ph, pw, channels, _ = kernel_hwio.shape
+    batch, height, width, _ = images.shape
+    x = images.reshape(batch, height // ph, ph, width // pw, pw, channels)
+    out = np.einsum("bypxqc,pqco->byxo", x, kernel_hwio) + bias
+    return out.reshape(batch, -1, out.shape[-1])
+
+
+def official_mixer_logits(t, images, num_blocks):
+    x = patch_embedding(images, t["stem/kernel"], t["stem/bias"])
+    for i in range(num_blocks):
+        p = f"MixerBlock_{i}/"
+        y = layer_norm(x, t[p + "LayerNorm_0/scale"], t[p + "LayerNorm_0/bias"], 1e-6)
+        y = np.swapaxes(y, 1, 2)
+        y = dense(
+            y, t[p + "token_mixing/Dense_0/kernel"], t[p + "token_mixing/Dense_0/bias"]
+        )
+        y = dense(
+            gelu(y, True),
+            t[p + "token_mixing/Dense_1/kernel"],
+            t[p + "token_mixing/Dense_1/bias"],
+        )
+        x = x + np.swapaxes(y, 1, 2)
+        y = layer_norm(x, t[p + "LayerNorm_1/scale"], t[p + "LayerNorm_1/bias"], 1e-6)
+        y = dense(
+            y,
+            t[p + "channel_mixing/Dense_0/kernel"],
+            t[p + "channel_mixing/Dense_0/bias"],
+        )
+        x = x + dense(
+            gelu(y, True),
+            t[p + "channel_mixing/Dense_1/kernel"],
+            t[p + "channel_mixing/Dense_1/bias"],
+        )
+    x = layer_norm(
+        x, t["pre_head_layer_norm/scale"], t["pre_head_layer_norm/bias"], 1e-6
+    )
+    return dense(x.mean(axis=1), t["head/kernel"], t["head/bias"])
+
+
+def _timm_stem(t, images):
+    kernel = t["stem.proj.weight"].transpose(2, 3, 1, 0)
+    return patch_embedding(images, kernel, t["stem.proj.bias"])
+
+
+def _timm_head(t, x):
+    x = layer_norm(x, t["norm.weight"], t["norm.bias"], 1e-6)
+    return linear(x.mean(axis=1), t["head.weight"], t["head.bias"])
+
+
+def timm_mixer_logits(t, images, num_blocks):
+    x = _timm_stem(t, images)
+    for i in range(num_blocks):
+        p = f"blocks.{i}."
+        y = layer_norm(x, t[p + "norm1.weight"], t[p + "norm1.bias"], 1e-6)
+        y = np.swapaxes(y, 1, 2)
+        y = linear(y, t[p + "mlp_tokens.fc1.weight"], t[p + "mlp_tokens.fc1.bias"])
+        y = linear(
+            gelu(y), t[p + "mlp_tokens.fc2.weight"], t[p + "mlp_tokens.fc2.bias"]
+        )
+        x = x + np.swapaxes(y, 1, 2)
+        y = layer_norm(x, t[p + "norm2.weight"], t[p + "norm2.bias"], 1e-6)
+        y = linear(y, t[p + "mlp_channels.fc1.weight"], t[p + "mlp_channels.fc1.bias"])
+        x = x + linear(
+            gelu(y), t[p + "mlp_channels.fc2.weight"], t[p + "mlp_channels.fc2.bias"]
+        )
+    return _timm_head(t, x)
+
+
+def timm_gmlp_logits(t, images, num_blocks):
+    x = _timm_stem(t, images)
+    for i in range(num_blocks):
+        p = f"blocks.{i}.mlp_channels."
+        y = layer_norm(
+            x, t[f"blocks.{i}.norm.weight"], t[f"blocks.{i}.norm.bias"], 1e-6
+        )
+        z = gelu(linear(y, t[p + "fc1.weight"], t[p + "fc1.bias"]))
+        u, v = np.split(z, 2, axis=-1)
+        v = layer_norm(v, t[p + "gate.norm.weight"], t[p + "gate.norm.bias"], 1e-5)
+        v = linear(
+            np.swapaxes(v, 1, 2), t[p + "gate.proj.weight"], t[p + "gate.proj.bias"]
+        )
+        x = x + linear(u * np.swapaxes(v, 1, 2), t[p + "fc2.weight"], t[p + "fc2.bias"])
+    return _timm_head(t, x)

@@ -32,6 +32,25 @@ EXPECTED_PARAMS = {
     "mixer_cifar100": 245_348,
     "fnet_cifar100": 622_436,
     "gmlp_cifar100": 885_860,
+    # Pretrained checkpoints: their architecture's backbone with the
+    # checkpoint's head (21843 ImageNet-21k classes, 11221 ImageNet-21K-P).
+    "mixer_b16_224.goog_in21k": 75_908_739,
+    "mixer_b16_224.goog_in21k_ft_in1k": 59_880_472,
+    "mixer_b16_224.miil_in21k": 67_740_421,
+    "mixer_b16_224.miil_in21k_ft_in1k": 59_880_472,
+    "mixer_l16_224.goog_in21k": 229_560_243,
+    "mixer_l16_224.goog_in21k_ft_in1k": 208_196_168,
+    "gmlp_s16_224.ra3_in1k": 19_422_656,
+    "mixer_b16_224.official_in21k": 75_908_739,
+    "mixer_b16_224.official_in1k": 59_880_472,
+    "mixer_l16_224.official_in21k": 229_560_243,
+    "mixer_l16_224.official_in1k": 208_196_168,
+    "mixer_b16_224.official_sam_in1k": 59_880_472,
+    "mixer_b32_224.official_sam_in1k": 60_293_428,
+    "mixer_s16_224.official_gsam_in1k": 18_528_264,
+    "mixer_s32_224.official_gsam_in1k": 19_104_624,
+    "mixer_b16_224.official_gsam_in1k": 59_880_472,
+    "mixer_b32_224.official_gsam_in1k": 60_293_428,
 }
 
 # Trainable weights of the keras-io example's models.
@@ -65,7 +84,7 @@ def test_every_preset_has_an_expected_count():
 @pytest.mark.parametrize("name", PRESETS)
 def test_parameter_count_of_the_full_size_model(name):
     with shapes_only():
-        classifier = ImageClassifier.from_preset(name)
+        classifier = ImageClassifier.from_preset(name, weights=False)
         count = classifier.count_params()
         num_classes = classifier.num_classes
     assert num_classes == PRESETS[name]["num_classes"]
@@ -89,12 +108,14 @@ def test_cifar_presets_differ_from_keras_io_by_the_layer_norms_it_lacks(name):
     assert f"{ours:,}" in description
 
 
-@pytest.mark.parametrize("name", PRESETS)
-def test_every_preset_runs_at_a_reduced_size(name):
+# Pretrained rows share their architecture row's blocks; their loading is
+# tested in test_weights_presets.py.
+@pytest.mark.parametrize("name", [n for n in PRESETS if PRESETS[n]["weights"] is None])
+def test_every_architecture_runs_at_a_reduced_size(name):
     row = PRESETS[name]
     image_size = 2 * row["config"]["patch_size"]
     overrides = {"image_size": image_size, "hidden_dim": 16, "num_blocks": 1}
-    classifier = ImageClassifier.from_preset(name, **overrides)
+    classifier = ImageClassifier.from_preset(name, weights=False, **overrides)
     logits = classifier(np.zeros((2, image_size, image_size, 3), "float32"))
     assert tuple(logits.shape) == (2, row["num_classes"])
     backbone = classifier.backbone
@@ -133,7 +154,11 @@ def test_rows_share_one_schema():
     keys = set(PRESETS["mixer_b16_224"])
     for name, row in PRESETS.items():
         assert set(row) == keys, name
-        assert row["weights"] is None
+        assert row["weights"] is None or set(row["weights"]) == {
+            "url",
+            "format",
+            "sha256",
+        }
         assert len(row["mean"]) == len(row["std"]) == 3
         assert row["description"]
         assert "image_size" not in row["config"]

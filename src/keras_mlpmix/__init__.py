@@ -2,10 +2,11 @@
 
 MLP-Mixer, FNet and gMLP building blocks (`keras_mlpmix.layers`) and models
 with named presets (`keras_mlpmix.models`), written with `keras.ops` only, so
-they run on TensorFlow, JAX and PyTorch.
+they run on TensorFlow, JAX and PyTorch; pretrained checkpoints are loaded
+and converted by `keras_mlpmix.weights`.
 """
 
-from keras_mlpmix import layers, models
+from keras_mlpmix import layers, models, weights
 from keras_mlpmix.layers import (
     MLP,
     DropPath,
@@ -52,4 +53,5 @@ __all__ = [
     "layers",
     "list_presets",
     "models",
+    "weights",
 ]

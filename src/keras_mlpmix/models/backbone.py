@@ -180,7 +180,7 @@ class Backbone(keras.Model):
             super().load_weights(filepath, *args, **kwargs)
 
     @classmethod
-    def from_preset(cls, name: str, **overrides):
+    def from_preset(cls, name: str, *, weights=None, **overrides):
         """Builds the backbone of a named preset (see `list_presets()`).
 
         Called on `Backbone` it builds any preset; called on a family class
@@ -188,12 +188,26 @@ class Backbone(keras.Model):
         the preset's configuration. Overriding `image_size` rebuilds the
         backbone at another resolution; the number of patches changes, and
         with it the shape of the token-mixing weights of MLP-Mixer and gMLP
-        (and of the position embedding), so weights trained at one size do
-        not load at another. FNet's blocks do not depend on it.
+        (and of the position embedding). Pretrained weights are then resized
+        to the new patch grid (see `keras_mlpmix.weights.patch_grid` and the
+        guide on transfer at another resolution). FNet's blocks do not
+        depend on it.
 
         Args:
-            name: Preset name, e.g. `"mixer_b16_224"`.
-            **overrides: Constructor arguments replacing the preset's.
+            name: Preset name, e.g. `"mixer_b16_224"` or, with pretrained
+                weights, `"mixer_b16_224.goog_in21k"`.
+            weights: `None` (default): the preset's pretrained weights if it
+                has any, else fresh ones. `True`: the pretrained weights,
+                downloaded and converted once into the Keras cache. `False`:
+                fresh weights. A path: a checkpoint file (`.npz`,
+                `.safetensors`, `.pth`, `.bin`), a `.weights.h5` saved from
+                the same model, or a folder holding one. `"hf://owner/repo"`:
+                such a file on the Hugging Face hub (needs `huggingface_hub`).
+            **overrides: Constructor arguments replacing the preset's. With
+                the preset's pretrained weights, only those that keep the
+                weights' shapes (`image_size`, dropout and drop-path rates,
+                LayerNorm epsilons, `approximate_gelu`, `dtype`, `name`,
+                `trainable`).
 
         Example:
 
@@ -203,6 +217,9 @@ class Backbone(keras.Model):
         >>> type(backbone).__name__, tuple(backbone.output.shape)
         ('MLPMixerBackbone', (None, 64, 32))
         """
+        # The weights package builds on the models, hence imported here.
+        from keras_mlpmix.weights import pretrained
+
         row = presets.get_preset(name)
         backbone_cls = keras.saving.get_registered_object(
             f"keras_mlpmix>{row['backbone']}"
@@ -214,5 +231,9 @@ class Backbone(keras.Model):
                 f"{cls.__name__} presets: {presets.preset_names(cls.__name__)}. "
                 f"Use {row['backbone']}.from_preset() or Backbone.from_preset()."
             )
+        weights = pretrained.resolve(name, weights, overrides)
         config = {"image_size": row["image_size"], **row["config"], **overrides}
-        return backbone_cls(**config)
+        backbone = backbone_cls(**config)
+        if weights is not False:
+            pretrained.load(backbone, name, weights)
+        return backbone

@@ -149,20 +149,29 @@ class ImageClassifier(keras.Model):
         pooling: str = "avg",
         dropout_rate: float | None = None,
         head_dtype=None,
+        weights=None,
         **overrides,
     ):
         """Builds the classifier of a named preset (see `list_presets()`).
 
+        With pretrained weights and another `num_classes` than the
+        checkpoint's, everything but the head is loaded and the head is
+        freshly initialised, ready for fine-tuning; with another
+        `image_size`, the weights tied to the patch grid are resized.
+
         Args:
-            name: Preset name, e.g. `"gmlp_cifar100"`.
+            name: Preset name, e.g. `"gmlp_cifar100"` or, with pretrained
+                weights, `"mixer_b16_224.goog_in21k_ft_in1k"`.
             num_classes: Number of classes. Defaults to the preset's (1000
-                for the ImageNet sizes, 100 for the CIFAR-100 ones).
+                for the ImageNet sizes, 100 for the CIFAR-100 ones, the
+                checkpoint's for pretrained presets).
             include_preprocessing: Put an `ImagePreprocessor` with the
                 preset's normalisation in front, so that the model takes raw
                 images in `[0, 255]` of any size.
             pooling: See `ImageClassifier`.
             dropout_rate: Dropout before the head. Defaults to the preset's.
             head_dtype: See `ImageClassifier`.
+            weights: Which weights to load; see `Backbone.from_preset`.
             **overrides: Backbone arguments replacing the preset's; see
                 `Backbone.from_preset`.
 
@@ -176,8 +185,12 @@ class ImageClassifier(keras.Model):
         >>> tuple(classifier(images).shape)
         (2, 100)
         """
+        # The weights package builds on the models, hence imported here.
+        from keras_mlpmix.weights import pretrained
+
         row = presets.get_preset(name)
-        backbone = Backbone.from_preset(name, **overrides)
+        weights = pretrained.resolve(name, weights, overrides)
+        backbone = Backbone.from_preset(name, weights=False, **overrides)
         preprocessor = (
             ImagePreprocessor(
                 backbone.image_size,
@@ -188,7 +201,7 @@ class ImageClassifier(keras.Model):
             if include_preprocessing
             else None
         )
-        return cls(
+        classifier = cls(
             backbone,
             num_classes=row["num_classes"] if num_classes is None else num_classes,
             pooling=pooling,
@@ -198,3 +211,6 @@ class ImageClassifier(keras.Model):
             preprocessor=preprocessor,
             head_dtype=head_dtype,
         )
+        if weights is not False:
+            pretrained.load(classifier, name, weights)
+        return classifier

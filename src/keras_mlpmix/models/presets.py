@@ -6,7 +6,13 @@ number of weights of the backbone plus a `num_classes`-way linear head, as
 built by `ImageClassifier.from_preset(name)`; `mean` and `std` are the
 per-channel normalisation of images scaled to [0, 1] that
 `include_preprocessing=True` applies; `head_dropout_rate` is the dropout
-before the head; `weights` names pretrained weights (none yet).
+before the head; `weights` is None for an architecture with freshly
+initialised weights, or, for a pretrained checkpoint, a dict with the
+checkpoint's `url`, its `format` (`"npz"`: the official MLP-Mixer parameter
+tree; `"safetensors"`: a timm state dict) and its `sha256` (None where no
+published hash is known; the file's structure is still checked). For a
+pretrained row, `num_classes` is the size of the checkpoint's head and
+`mean` / `std` the normalisation the checkpoint was trained with.
 
 - MLP-Mixer sizes: Tolstikhin et al., 2021, Table 1, named as in timm;
   normalisation mean = std = 0.5 per channel (official and timm checkpoints).
@@ -14,6 +20,17 @@ before the head; `weights` names pretrained weights (none yet).
   normalisation (timm).
 - FNet sizes: there is no official vision FNet; `fnet_s16_224` and
   `fnet_b16_224` are this library's, with Mixer-S and Mixer-B widths.
+- Pretrained checkpoints are named `<architecture>.<source>_<data>`. Those
+  hosted by timm on the Hugging Face hub (`timm/<tag>`, file
+  `model.safetensors`) keep timm's tags; they run with exact GELU, like
+  timm. `official_*` names the `.npz` files released with the MLP-Mixer
+  paper (bucket `gs://mixer_models`, served over HTTPS from
+  `storage.googleapis.com/mixer_models`); they run with the tanh
+  approximation of GELU (`approximate_gelu=True`) of the official Flax
+  code. Normalisation, as in timm's configurations: mean = std = 0.5 per
+  channel, except mean 0 and std 1 for the ImageNet-21K-P ("miil")
+  weights. timm's gMLP-S checkpoint also uses 0.5, not the ImageNet
+  statistics of the `gmlp_*_224` architecture rows.
 - CIFAR-100: the sizes of the keras-io example "Image classification with
   modern MLP models" (32x32 inputs resized to 64, patch 8, 64 patches, 256
   channels, 4 blocks, dropout 0.2 in the blocks and before the head). Its
@@ -312,6 +329,175 @@ PRESETS = {
         "weights": None,
     },
 }
+
+
+_TIMM_HUB = "https://huggingface.co/timm/{tag}/resolve/main/model.safetensors"
+_OFFICIAL_BUCKET = "https://storage.googleapis.com/mixer_models/{path}"
+# ImageNet-21k (Google's release) and ImageNet-21K-P (Ridnik et al., 2021) heads.
+_IN21K_CLASSES = 21843
+_IN21K_P_CLASSES = 11221
+
+
+def _checkpoint(
+    architecture, description, *, num_classes, mean, std, weights, approximate_gelu
+):
+    """The row of `architecture` with a pretrained checkpoint's head and weights."""
+    row = copy.deepcopy(PRESETS[architecture])
+    head_size = row["config"]["hidden_dim"] + 1
+    row.update(
+        description=description,
+        num_classes=num_classes,
+        params=row["params"] + head_size * (num_classes - row["num_classes"]),
+        mean=mean,
+        std=std,
+        weights=weights,
+    )
+    row["config"]["approximate_gelu"] = approximate_gelu
+    return row
+
+
+def _timm(tag, description, num_classes, mean=_HALF, std=_HALF, sha256=None):
+    return _checkpoint(
+        tag.split(".")[0],
+        f"{description} timm's `{tag}`.",
+        num_classes=num_classes,
+        mean=mean,
+        std=std,
+        weights={
+            "url": _TIMM_HUB.format(tag=tag),
+            "format": "safetensors",
+            "sha256": sha256,
+        },
+        approximate_gelu=False,
+    )
+
+
+def _official(architecture, path, description, num_classes):
+    return _checkpoint(
+        architecture,
+        f"{description} Official `{path}`.",
+        num_classes=num_classes,
+        mean=_HALF,
+        std=_HALF,
+        weights={
+            "url": _OFFICIAL_BUCKET.format(path=path),
+            "format": "npz",
+            "sha256": None,
+        },
+        approximate_gelu=True,
+    )
+
+
+PRESETS.update(
+    {
+        "mixer_b16_224.goog_in21k": _timm(
+            "mixer_b16_224.goog_in21k",
+            "Mixer-B/16 pre-trained on ImageNet-21k by Google.",
+            _IN21K_CLASSES,
+        ),
+        "mixer_b16_224.goog_in21k_ft_in1k": _timm(
+            "mixer_b16_224.goog_in21k_ft_in1k",
+            "Mixer-B/16 by Google, ImageNet-1k head.",
+            1000,
+        ),
+        "mixer_b16_224.miil_in21k": _timm(
+            "mixer_b16_224.miil_in21k",
+            "Mixer-B/16 pre-trained on ImageNet-21K-P (Ridnik et al., 2021).",
+            _IN21K_P_CLASSES,
+            mean=(0.0, 0.0, 0.0),
+            std=(1.0, 1.0, 1.0),
+        ),
+        "mixer_b16_224.miil_in21k_ft_in1k": _timm(
+            "mixer_b16_224.miil_in21k_ft_in1k",
+            "Mixer-B/16 pre-trained on ImageNet-21K-P, fine-tuned on ImageNet-1k.",
+            1000,
+            mean=(0.0, 0.0, 0.0),
+            std=(1.0, 1.0, 1.0),
+        ),
+        "mixer_l16_224.goog_in21k": _timm(
+            "mixer_l16_224.goog_in21k",
+            "Mixer-L/16 pre-trained on ImageNet-21k by Google.",
+            _IN21K_CLASSES,
+        ),
+        "mixer_l16_224.goog_in21k_ft_in1k": _timm(
+            "mixer_l16_224.goog_in21k_ft_in1k",
+            "Mixer-L/16 by Google, ImageNet-1k head.",
+            1000,
+        ),
+        "gmlp_s16_224.ra3_in1k": _timm(
+            "gmlp_s16_224.ra3_in1k",
+            "gMLP-S trained on ImageNet-1k in timm.",
+            1000,
+            # The hub's LFS record of timm/gmlp_s16_224.ra3_in1k model.safetensors.
+            sha256="227698aa36c69936a1c64a001fa9d7110c63957c4e7a43f2ad684b160a47778a",
+        ),
+        "mixer_b16_224.official_in21k": _official(
+            "mixer_b16_224",
+            "imagenet21k/Mixer-B_16.npz",
+            "Mixer-B/16 pre-trained on ImageNet-21k (Tolstikhin et al., 2021).",
+            _IN21K_CLASSES,
+        ),
+        "mixer_b16_224.official_in1k": _official(
+            "mixer_b16_224",
+            "imagenet1k/Mixer-B_16.npz",
+            "Mixer-B/16 with an ImageNet-1k head (Tolstikhin et al., 2021).",
+            1000,
+        ),
+        "mixer_l16_224.official_in21k": _official(
+            "mixer_l16_224",
+            "imagenet21k/Mixer-L_16.npz",
+            "Mixer-L/16 pre-trained on ImageNet-21k (Tolstikhin et al., 2021).",
+            _IN21K_CLASSES,
+        ),
+        "mixer_l16_224.official_in1k": _official(
+            "mixer_l16_224",
+            "imagenet1k/Mixer-L_16.npz",
+            "Mixer-L/16 with an ImageNet-1k head (Tolstikhin et al., 2021).",
+            1000,
+        ),
+        "mixer_b16_224.official_sam_in1k": _official(
+            "mixer_b16_224",
+            "sam/Mixer-B_16.npz",
+            "Mixer-B/16 trained on ImageNet-1k with SAM (Chen et al., 2021).",
+            1000,
+        ),
+        "mixer_b32_224.official_sam_in1k": _official(
+            "mixer_b32_224",
+            "sam/Mixer-B_32.npz",
+            "Mixer-B/32 trained on ImageNet-1k with SAM (Chen et al., 2021).",
+            1000,
+        ),
+        "mixer_s16_224.official_gsam_in1k": _official(
+            "mixer_s16_224",
+            "gsam/Mixer-S_16.npz",
+            "Mixer-S/16 trained on ImageNet-1k with GSAM (Zhuang et al., 2022).",
+            1000,
+        ),
+        "mixer_s32_224.official_gsam_in1k": _official(
+            "mixer_s32_224",
+            "gsam/Mixer-S_32.npz",
+            "Mixer-S/32 trained on ImageNet-1k with GSAM (Zhuang et al., 2022).",
+            1000,
+        ),
+        "mixer_b16_224.official_gsam_in1k": _official(
+            "mixer_b16_224",
+            "gsam/Mixer-B_16.npz",
+            "Mixer-B/16 trained on ImageNet-1k with GSAM (Zhuang et al., 2022).",
+            1000,
+        ),
+        "mixer_b32_224.official_gsam_in1k": _official(
+            "mixer_b32_224",
+            "gsam/Mixer-B_32.npz",
+            "Mixer-B/32 trained on ImageNet-1k with GSAM (Zhuang et al., 2022).",
+            1000,
+        ),
+    }
+)
+
+
+def pretrained_names() -> list[str]:
+    """Names of the presets that come with pretrained weights."""
+    return [name for name, row in PRESETS.items() if row["weights"] is not None]
 
 
 def preset_names(backbone: str | None = None) -> list[str]:

@@ -1,0 +1,79 @@
+"""Writing a model's weights as a checkpoint in the official or timm layout."""
+
+from __future__ import annotations
+
+import os
+
+import keras
+import numpy as np
+
+from keras_mlpmix.weights import checkpoint_files
+from keras_mlpmix.weights.loading import LAYOUTS, model_parts
+
+_SUFFIXES = {".npz": "npz", ".safetensors": "safetensors"}
+
+
+def export_checkpoint(model, path, format: str | None = None) -> None:
+    """Writes the weights of `model` as a checkpoint that `load_checkpoint` reads.
+
+    The inverse of `load_checkpoint`: `"npz"` writes the parameter tree of
+    the official MLP-Mixer checkpoints (MLP-Mixer only), `"safetensors"`
+    timm's state dict (MLP-Mixer and gMLP), so that timm's own model, or the
+    official Flax one, can load weights fine-tuned here. Weights are written
+    in float32.
+
+    Args:
+        model: A `Backbone` (no head is written) or an `ImageClassifier`.
+        path: The file to write.
+        format: `"npz"` or `"safetensors"`; taken from the suffix of `path`
+            when None.
+
+    Raises:
+        ValueError: if the format is unknown or the model has weights the
+            layout has no place for (e.g. a position embedding).
+
+    Example:
+
+    >>> import tempfile, os
+    >>> from keras_mlpmix.models import Backbone
+    >>> from keras_mlpmix.weights import export_checkpoint
+    >>> backbone = Backbone.from_preset(
+    ...     "gmlp_s16_224", image_size=32, hidden_dim=8, num_blocks=1, ffn_dim=16)
+    >>> path = os.path.join(tempfile.mkdtemp(), "gmlp.safetensors")
+    >>> export_checkpoint(backbone, path)
+    >>> os.path.getsize(path) > 0
+    True
+    """
+    if format is None:
+        format = _SUFFIXES.get(os.path.splitext(os.fspath(path))[1])
+        if format is None:
+            raise ValueError(
+                "Cannot tell the checkpoint format from the file name: pass format="
+                f"'npz' or 'safetensors', or name the file *.npz or *.safetensors. "
+                f"Received: path={os.fspath(path)!r}."
+            )
+    if format not in _SUFFIXES.values():
+        raise ValueError(
+            "`format` must be 'npz' (the official MLP-Mixer layout) or 'safetensors' "
+            f"(timm's). Received: format={format!r}."
+        )
+    backbone, head = model_parts(model)
+    rules = LAYOUTS[format].rules(backbone, head)
+    covered = {rule.target.path for rule in rules}
+    unplaced = [
+        weight.path for weight in backbone.weights if weight.path not in covered
+    ]
+    if unplaced:
+        raise ValueError(
+            f"The {format} checkpoint layout has no place for these weights of "
+            f"{backbone.name!r}: {', '.join(unplaced)}."
+        )
+    tensors = {
+        rule.source: rule.layout.to_checkpoint(
+            np.asarray(
+                keras.ops.convert_to_numpy(keras.ops.cast(rule.target, "float32"))
+            )
+        )
+        for rule in rules
+    }
+    checkpoint_files.write_tensors(path, tensors, format)

@@ -1,0 +1,359 @@
+"""Loading checkpoints into models, all or nothing."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+
+import numpy as np
+
+from keras_mlpmix.models.backbone import Backbone
+from keras_mlpmix.models.image_classifier import ImageClassifier
+from keras_mlpmix.weights import checkpoint_files, official, patch_grid, timm
+
+logger = logging.getLogger("keras_mlpmix")
+
+# The layout of the tensors each container format holds.
+LAYOUTS = {"npz": official, "safetensors": timm, "torch": timm}
+
+_LISTED = 8  # Offending names listed in an error message, the rest counted.
+
+
+@dataclasses.dataclass(frozen=True)
+class LoadReport:
+    """What a checkpoint load did, weight by weight.
+
+    Attributes:
+        source: The file the weights came from.
+        format: Its format (`"npz"`, `"safetensors"`, `"torch"` or `"keras"`).
+        loaded: Paths of the model weights filled from the checkpoint.
+        interpolated: Those of `loaded` resized to the model's patch grid.
+        kept_initial: Paths of the model weights left as initialised: the
+            head, when the checkpoint's has another size or is missing.
+        ignored: Checkpoint tensors not used: the head, when the model has
+            none or one of another size.
+        notes: Other remarks, e.g. a GELU form that differs from the one
+            the checkpoint was trained with.
+    """
+
+    source: str
+    format: str
+    loaded: tuple[str, ...]
+    interpolated: tuple[str, ...] = ()
+    kept_initial: tuple[str, ...] = ()
+    ignored: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def __str__(self):
+        lines = [
+            f"Loaded {len(self.loaded)} weights from {self.source} ({self.format})."
+        ]
+        if self.interpolated:
+            lines.append(
+                f"Interpolated to the model's patch grid: {', '.join(self.interpolated)}."
+            )
+        if self.kept_initial:
+            lines.append(f"Kept as initialised: {', '.join(self.kept_initial)}.")
+        if self.ignored:
+            lines.append(f"Not used from the checkpoint: {', '.join(self.ignored)}.")
+        lines.extend(self.notes)
+        return "\n".join(lines)
+
+
+def model_parts(model):
+    """Returns `(backbone, head)` of a `Backbone` (no head) or an `ImageClassifier`."""
+    if isinstance(model, ImageClassifier):
+        return model.backbone, model.get_layer("head")
+    if isinstance(model, Backbone):
+        return model, None
+    raise TypeError(
+        "`model` must be a keras_mlpmix Backbone or ImageClassifier. "
+        f"Received: model of type {type(model).__name__}."
+    )
+
+
+def load_checkpoint(
+    model,
+    path,
+    format: str | None = None,
+    *,
+    interpolate_patch_grid: bool = False,
+    checkpoint_grid=None,
+) -> LoadReport:
+    """Loads an official MLP-Mixer or a timm checkpoint file into a model.
+
+    Reads the official `.npz` files of the MLP-Mixer paper (MLP-Mixer only),
+    timm's `model.safetensors` (MLP-Mixer and gMLP) and, with PyTorch
+    installed, timm's `.pth` / `.bin` files. Every checkpoint tensor is
+    mapped by name to one weight of the model and rearranged to Keras's
+    layout; the load succeeds only if every tensor is used and every weight
+    is filled with the right shape. Otherwise a `ValueError` lists the
+    missing, unexpected and mis-shaped names and the model is left
+    unchanged.
+
+    One exception serves fine-tuning: the classification head. Loading into
+    a `Backbone` leaves the checkpoint's head out; loading into an
+    `ImageClassifier` whose number of classes differs from the checkpoint's
+    keeps the classifier's freshly initialised head. The returned report
+    (also logged at INFO level to the `keras_mlpmix` logger) says so.
+
+    A model built for another image size with the same patch size has
+    another patch grid: with `interpolate_patch_grid=True`, the weights tied
+    to it are resized (see `keras_mlpmix.weights.patch_grid`).
+
+    Args:
+        model: A `Backbone` or `ImageClassifier` (MLP-Mixer or gMLP).
+        path: The checkpoint file.
+        format: `"npz"` (official layout), `"safetensors"` or `"torch"`
+            (timm layout); detected from the file's first bytes when None.
+        interpolate_patch_grid: Resize the weights tied to the patch grid
+            when the checkpoint's grid differs from the model's; otherwise
+            such a difference is an error.
+        checkpoint_grid: `(rows, columns)` of patches the checkpoint was
+            trained with. Inferred as square from its weights when None.
+
+    Returns:
+        A `LoadReport`.
+
+    Raises:
+        ValueError: if the file is not a valid checkpoint of `format`, or
+            its tensors do not fit the model.
+        TypeError: if `model` is not a Backbone or ImageClassifier.
+
+    Example:
+
+    >>> import tempfile, os
+    >>> from keras_mlpmix.models import ImageClassifier
+    >>> from keras_mlpmix.weights import export_checkpoint, load_checkpoint
+    >>> def small(num_classes):
+    ...     return ImageClassifier.from_preset(
+    ...         "mixer_b16_224.goog_in21k_ft_in1k", weights=False,
+    ...         num_classes=num_classes, image_size=32, hidden_dim=8,
+    ...         num_blocks=1, tokens_mlp_dim=4, channels_mlp_dim=16)
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.safetensors")
+    >>> export_checkpoint(small(1000), path)
+    >>> report = load_checkpoint(small(10), path)
+    >>> report.kept_initial
+    ('head/kernel', 'head/bias')
+    """
+    checkpoint_files.check_format(format)
+    if not os.path.isfile(path):
+        raise ValueError(f"No checkpoint file at {os.fspath(path)!r}.")
+    format = format or checkpoint_files.detect_format(path)
+    return load_tensors(
+        model,
+        checkpoint_files.read_tensors(path, format),
+        format=format,
+        source=os.fspath(path),
+        interpolate_patch_grid=interpolate_patch_grid,
+        checkpoint_grid=checkpoint_grid,
+    )
+
+
+def load_tensors(
+    model,
+    tensors: dict[str, np.ndarray],
+    *,
+    format: str,
+    source: str,
+    interpolate_patch_grid: bool = False,
+    checkpoint_grid=None,
+) -> LoadReport:
+    """`load_checkpoint` for tensors already read from a file of `format`."""
+    backbone, head = model_parts(model)
+    layout = LAYOUTS[format]
+    report = assign(
+        backbone,
+        layout.rules(backbone, head),
+        tensors,
+        source=source,
+        format=format,
+        head_sources=layout.HEAD,
+        interpolate_patch_grid=interpolate_patch_grid,
+        checkpoint_grid=checkpoint_grid,
+    )
+    if backbone.approximate_gelu != layout.APPROXIMATE_GELU:
+        trained, used = ("tanh-approximate", "exact")
+        if not layout.APPROXIMATE_GELU:
+            trained, used = used, trained
+        note = (
+            f"Checkpoints in {layout.NAME} were trained with {trained} GELU but "
+            f"this model uses the {used} form (approximate_gelu="
+            f"{backbone.approximate_gelu}); its outputs differ slightly from the "
+            "reference model's."
+        )
+        logger.warning(note)
+        report = dataclasses.replace(report, notes=(*report.notes, note))
+    logger.info("%s", report)
+    return report
+
+
+def assign(
+    backbone,
+    rules,
+    tensors: dict[str, np.ndarray],
+    *,
+    source: str,
+    format: str,
+    head_sources=(),
+    interpolate_patch_grid: bool = False,
+    checkpoint_grid=None,
+) -> LoadReport:
+    """Fills the weights named by `rules` from `tensors`, all or nothing.
+
+    Checks, before assigning anything, that every rule's tensor exists and
+    fits (after resizing the patch grid, if allowed), that no tensor is left
+    over and that every weight of `backbone` has a rule. The head rules
+    (`rule.head`) are the exception: if any of them does not fit, the whole
+    head is kept as initialised and reported; the tensors named in
+    `head_sources` are reported as not used when the head is not loaded.
+
+    Raises:
+        ValueError: listing missing, unexpected and mis-shaped tensors.
+    """
+    fitter = _Fitter(backbone, interpolate_patch_grid, checkpoint_grid)
+    planned, missing, mismatched = [], [], []
+    used = set()
+    for rule in (rule for rule in rules if not rule.head):
+        if rule.source not in tensors:
+            expected = rule.layout.checkpoint_shape(tuple(rule.target.shape))
+            missing.append(f"{rule.source} {expected}")
+            continue
+        used.add(rule.source)
+        value, problem = fitter.fit(rule, tensors[rule.source])
+        if problem:
+            mismatched.append(problem)
+            continue
+        planned.append((rule.target, value))
+
+    head_rules = [rule for rule in rules if rule.head]
+    head = [
+        (rule.target, fitter.fit(rule, tensors[rule.source])[0])
+        for rule in head_rules
+        if rule.source in tensors
+    ]
+    kept_initial, ignored = (), ()
+    if (
+        head_rules
+        and len(head) == len(head_rules)
+        and all(value is not None for _, value in head)
+    ):
+        planned += head
+        used.update(rule.source for rule in head_rules)
+    else:
+        kept_initial = tuple(rule.target.path for rule in head_rules)
+        ignored = tuple(name for name in head_sources if name in tensors)
+        used.update(head_sources)
+
+    unexpected = [
+        f"{name} {tuple(tensors[name].shape)}" for name in sorted(set(tensors) - used)
+    ]
+    covered = {rule.target.path for rule in rules}
+    unfilled = [
+        weight.path for weight in backbone.weights if weight.path not in covered
+    ]
+    problems = [
+        (title, names)
+        for title, names in (
+            ("Missing from the checkpoint", missing),
+            ("Unexpected in the checkpoint", unexpected),
+            ("Shapes that do not fit", mismatched),
+            ("Model weights that no checkpoint tensor fills", unfilled),
+        )
+        if names
+    ]
+    if problems:
+        raise ValueError(_mismatch_message(source, format, backbone, problems))
+    for target, value in planned:
+        target.assign(value)
+    return LoadReport(
+        source=source,
+        format=format,
+        loaded=tuple(target.path for target, _ in planned),
+        interpolated=tuple(fitter.resized),
+        kept_initial=kept_initial,
+        ignored=ignored,
+    )
+
+
+class _Fitter:
+    """Converts checkpoint tensors to a backbone's weights, resizing its patch grid."""
+
+    def __init__(self, backbone, interpolate_patch_grid, checkpoint_grid):
+        self.tied = patch_grid.patch_tied_weights(backbone)
+        self.grid = tuple(
+            size // patch
+            for size, patch in zip(
+                backbone.image_size, backbone.patch_size, strict=True
+            )
+        )
+        self.interpolate = interpolate_patch_grid
+        self.checkpoint_grid = (
+            None if checkpoint_grid is None else tuple(checkpoint_grid)
+        )
+        self.resized = []
+
+    def fit(self, rule, tensor):
+        """Returns `(value, None)` with the Keras-layout value, or `(None, problem)`."""
+        target_shape = tuple(rule.target.shape)
+        value = rule.layout.to_keras(tensor)
+        if value.shape != target_shape and rule.target.path in self.tied:
+            value, problem = self._resize(rule, value)
+            if problem:
+                return None, problem
+        if value.shape != target_shape:
+            expected = rule.layout.checkpoint_shape(target_shape)
+            return None, (
+                f"{rule.source}: checkpoint {tuple(tensor.shape)}, model expects "
+                f"{expected} for {rule.target.path}"
+            )
+        return value, None
+
+    def _resize(self, rule, value):
+        axes = self.tied[rule.target.path]
+        target_shape = tuple(rule.target.shape)
+        sizes = (
+            {value.shape[axis] for axis in axes.all}
+            if value.ndim == len(target_shape)
+            else set()
+        )
+        fixed_axes_fit = all(
+            value.shape[axis] == target_shape[axis]
+            for axis in range(value.ndim)
+            if axis not in axes.all
+        )
+        if len(sizes) != 1 or not fixed_axes_fit:
+            return value, None  # Not a patch-grid difference: reported as a shape.
+        (checkpoint_patches,) = sizes
+        model = f"{self.grid[0]}x{self.grid[1]}"
+        source_grid = self.checkpoint_grid or patch_grid.square_grid(checkpoint_patches)
+        if source_grid is None or source_grid[0] * source_grid[1] != checkpoint_patches:
+            return None, (
+                f"{rule.source}: {checkpoint_patches} patches in the checkpoint, "
+                f"{model} in the model; pass checkpoint_grid=(rows, columns), the "
+                "checkpoint's patch grid, to resize it"
+            )
+        if not self.interpolate:
+            return None, (
+                f"{rule.source}: the checkpoint has {source_grid[0]}x{source_grid[1]} "
+                f"patches, the model {model} (another image size); pass "
+                "interpolate_patch_grid=True to resize the patch-tied weights, or build "
+                "the model at the checkpoint's image size"
+            )
+        self.resized.append(rule.target.path)
+        return patch_grid.resize(value, axes, source_grid, self.grid), None
+
+
+def _mismatch_message(source, format, backbone, problems) -> str:
+    lines = [
+        f"The checkpoint {source!r} ({format}) does not fit {backbone.name!r}, a "
+        f"{type(backbone).__name__} with image_size={backbone.image_size}, "
+        f"patch_size={backbone.patch_size}, hidden_dim={backbone.hidden_dim} and "
+        f"num_blocks={backbone.num_blocks}. Nothing was loaded."
+    ]
+    for title, names in problems:
+        listed = ", ".join(names[:_LISTED])
+        more = f" and {len(names) - _LISTED} more" if len(names) > _LISTED else ""
+        lines.append(f"{title} ({len(names)}): {listed}{more}.")
+    return "\n".join(lines)
