@@ -7,8 +7,9 @@
   image and patch size and head, one block of width 8. The Keras cache
   (`KERAS_HOME`) moves to `folder` too. `from_preset(..., weights=True)`
   then runs its real download, verification, conversion and caching.
-- `stand_in_cifar100(monkeypatch)` makes `keras.datasets.cifar100.load_data()`
-  return a few random images and labels of the real shapes and dtypes.
+- `stand_in_cifar(monkeypatch)` makes `keras.datasets.cifar10.load_data()`
+  and `cifar100.load_data()` return a few random images and labels of the
+  real shapes and dtypes.
 
 README and documentation examples written for the real thing run under
 both.
@@ -42,6 +43,7 @@ _LAYOUTS = {
 def stand_in_pretrained_presets(monkeypatch, folder):
     """Serves small local checkpoints in place of every pretrained preset's."""
     folder = pathlib.Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
     monkeypatch.setenv("KERAS_HOME", str(folder / "keras_home"))
     for name in presets.pretrained_names():
         row = presets.get_preset(name)
@@ -65,16 +67,25 @@ def stand_in_pretrained_presets(monkeypatch, folder):
         monkeypatch.setitem(presets.PRESETS, name, row)
 
 
-def stand_in_cifar100(monkeypatch, num_images=8):
-    """Makes `keras.datasets.cifar100.load_data()` return random data offline."""
-    rng = np.random.default_rng(0)
+def stand_in_cifar(monkeypatch, num_train=64, num_test=32):
+    """Makes `keras.datasets.cifar10/100.load_data()` return random data offline.
 
-    def split():
-        images = rng.integers(0, 256, (num_images, 32, 32, 3), dtype="uint8")
-        labels = rng.integers(0, 100, (num_images, 1), dtype="int64")
-        return images, labels
+    Images and labels have the real shapes and dtypes (uint8 images; labels
+    of shape `(n, 1)`, uint8 for CIFAR-10 and int64 for CIFAR-100).
+    """
+    for module, num_classes, label_dtype in (
+        (keras.datasets.cifar10, 10, "uint8"),
+        (keras.datasets.cifar100, 100, "int64"),
+    ):
 
-    def load_data(label_mode="fine"):
-        return split(), split()
+        def load_data(*args, num_classes=num_classes, label_dtype=label_dtype, **kw):
+            rng = np.random.default_rng(0)
 
-    monkeypatch.setattr(keras.datasets.cifar100, "load_data", load_data)
+            def split(size):
+                images = rng.integers(0, 256, (size, 32, 32, 3), dtype="uint8")
+                labels = rng.integers(0, num_classes, (size, 1))
+                return images, labels.astype(label_dtype)
+
+            return split(num_train), split(num_test)
+
+        monkeypatch.setattr(module, "load_data", load_data)

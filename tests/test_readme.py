@@ -5,7 +5,7 @@ import re
 
 import keras
 
-from offline_stand_ins import stand_in_cifar100, stand_in_pretrained_presets
+from offline_stand_ins import stand_in_cifar, stand_in_pretrained_presets
 
 README = pathlib.Path(__file__).parents[1] / "README.md"
 
@@ -16,7 +16,7 @@ def python_blocks(text):
 
 def test_readme_examples_run(monkeypatch, tmp_path):
     stand_in_pretrained_presets(monkeypatch, tmp_path)
-    stand_in_cifar100(monkeypatch)
+    stand_in_cifar(monkeypatch)
     blocks = python_blocks(README.read_text())
     assert blocks, "README.md has no python examples"
     for block in blocks:

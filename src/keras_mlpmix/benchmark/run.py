@@ -97,7 +97,10 @@ def run_benchmark(
     previous_policy = keras.config.dtype_policy()
     keras.config.set_dtype_policy(dtype)
     try:
-        model = ImageClassifier.from_preset(preset, num_classes=num_classes)
+        # Throughput does not depend on the weights: never download them.
+        model = ImageClassifier.from_preset(
+            preset, num_classes=num_classes, weights=False
+        )
         model.compile(jit_compile=jit_compile)
         implementation = f"keras_mlpmix {__version__} ({keras.backend.backend()})"
         first_predict_s = first_predict_seconds(model, batch_sizes[0])

@@ -40,7 +40,8 @@ class ImagePreprocessor(keras.layers.Layer):
     `(x * scale - mean) / std` per channel. The computation runs in float32
     (resizing uint8 images directly would round); the result is cast to the
     layer's compute dtype. The presets carry their checkpoints' `mean` and
-    `std` (e.g. 0.5 for the official MLP-Mixer, ImageNet's for gMLP), see
+    `std` (e.g. 0.5 for MLP-Mixer and gMLP, mean 0 and std 1 for the miil
+    Mixer checkpoints, CIFAR-100's statistics for the CIFAR presets), see
     `ImageClassifier.from_preset(..., include_preprocessing=True)`.
 
     Args:

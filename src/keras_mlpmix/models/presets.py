@@ -16,8 +16,9 @@ pretrained row, `num_classes` is the size of the checkpoint's head and
 
 - MLP-Mixer sizes: Tolstikhin et al., 2021, Table 1, named as in timm;
   normalisation mean = std = 0.5 per channel (official and timm checkpoints).
-- gMLP sizes: Liu et al., 2021, Table 1 (30 blocks, patch 16); ImageNet
-  normalisation (timm).
+- gMLP sizes: Liu et al., 2021, Table 1 (30 blocks, patch 16);
+  normalisation mean = std = 0.5 per channel, as timm's configuration and
+  its trained `gmlp_s16_224.ra3_in1k` checkpoint use.
 - FNet sizes: there is no official vision FNet; `fnet_s16_224` and
   `fnet_b16_224` are this library's, with Mixer-S and Mixer-B widths.
 - Pretrained checkpoints are named `<architecture>.<source>_<data>`. Those
@@ -47,8 +48,6 @@ from __future__ import annotations
 import copy
 
 _HALF = (0.5, 0.5, 0.5)
-_IMAGENET_MEAN = (0.485, 0.456, 0.406)
-_IMAGENET_STD = (0.229, 0.224, 0.225)
 _CIFAR100_MEAN = (0.5071, 0.4865, 0.4409)
 _CIFAR100_STD = (0.2673, 0.2564, 0.2762)
 
@@ -192,8 +191,8 @@ PRESETS = {
         "params": 5_867_328,
         "num_classes": 1000,
         "head_dropout_rate": 0.0,
-        "mean": _IMAGENET_MEAN,
-        "std": _IMAGENET_STD,
+        "mean": _HALF,
+        "std": _HALF,
         "weights": None,
     },
     "gmlp_s16_224": {
@@ -209,8 +208,8 @@ PRESETS = {
         "params": 19_422_656,
         "num_classes": 1000,
         "head_dropout_rate": 0.0,
-        "mean": _IMAGENET_MEAN,
-        "std": _IMAGENET_STD,
+        "mean": _HALF,
+        "std": _HALF,
         "weights": None,
     },
     "gmlp_b16_224": {
@@ -226,8 +225,8 @@ PRESETS = {
         "params": 73_075_392,
         "num_classes": 1000,
         "head_dropout_rate": 0.0,
-        "mean": _IMAGENET_MEAN,
-        "std": _IMAGENET_STD,
+        "mean": _HALF,
+        "std": _HALF,
         "weights": None,
     },
     "fnet_s16_224": {

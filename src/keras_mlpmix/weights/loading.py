@@ -35,6 +35,15 @@ class LoadReport:
             none or one of another size.
         notes: Other remarks, e.g. a GELU form that differs from the one
             the checkpoint was trained with.
+
+    Example:
+
+    >>> from keras_mlpmix.weights import LoadReport
+    >>> report = LoadReport("mixer.npz", "npz", loaded=("stem/kernel",),
+    ...                     kept_initial=("head/kernel", "head/bias"))
+    >>> print(report)
+    Loaded 1 weights from mixer.npz (npz).
+    Kept as initialised: head/kernel, head/bias.
     """
 
     source: str
