@@ -7,7 +7,7 @@
    examples plus the licence, changelog and build files; the wheel must hold
    every tracked file of the package, `py.typed` included, and no tests.
 4. The version must survive every way of building: from git (the tag), from
-   the sdist (PKG-INFO), from a `git archive` tarball (.git_archival.txt) and
+   the sdist (PKG-INFO), from a `git archive` of a tag (.git_archival.txt) and
    from a bare tree with no metadata at all (the fallback, `0.0.dev0`).
 5. For each backend, a fresh virtual environment installs the wheel with that
    backend's extra and runs `package_smoke.py` from outside the source tree.
@@ -46,6 +46,8 @@ SDIST_FILES = (
     "PKG-INFO",
 )
 FALLBACK_VERSION = "0.0.dev0"
+# The tag given to a throwaway clone to check that a git archive knows it.
+ARCHIVE_TAG = "1.2.3"
 
 
 class PackageCheckError(Exception):
@@ -156,19 +158,23 @@ def check_versions(sdist: pathlib.Path, wheel: pathlib.Path, scratch: pathlib.Pa
             f"the wheel built from {sdist.name} has version {version!r}: the "
             "sdist did not carry the version from git"
         )
-    head = run("git", "rev-parse", "--short", "HEAD", capture=True).strip()
-
+    # A tarball of a tagged commit made by `git archive` (as code hosts serve
+    # them) has no git metadata but .git_archival.txt, filled in by git. The
+    # tag is made in a throwaway clone.
+    clone = scratch / "clone"
+    run("git", "clone", "--quiet", ROOT, clone, capture=True)
+    run("git", "-C", clone, "tag", f"v{ARCHIVE_TAG}")
+    tarball = scratch / "source.tar"
+    run("git", "-C", clone, "archive", "--format=tar", f"--output={tarball}", "HEAD")
     archive_tree = scratch / "git-archive"
     archive_tree.mkdir()
-    tarball = scratch / "source.tar"
-    run("git", "archive", "--format=tar", f"--output={tarball}", "HEAD")
     with tarfile.open(tarball) as archive:
         archive.extractall(archive_tree, filter="data")
     archived = build_wheel_from(archive_tree, scratch / "archive-dist")
-    if head not in archived:
+    if archived != ARCHIVE_TAG:
         raise PackageCheckError(
-            f"a `git archive` of {head} builds as {archived!r}: "
-            ".git_archival.txt was not filled in or not read"
+            f"a `git archive` of a commit tagged v{ARCHIVE_TAG} builds as "
+            f"{archived!r}: .git_archival.txt was not filled in or not read"
         )
 
     bare_tree = scratch / "bare"
@@ -183,14 +189,13 @@ def check_versions(sdist: pathlib.Path, wheel: pathlib.Path, scratch: pathlib.Pa
     return version, archived, bare
 
 
-def smoke_test(backend: str, wheel: pathlib.Path, version: str, scratch: pathlib.Path):
-    """Installs the wheel with `backend`'s extra in a fresh venv and runs the smoke test.
+def install(backend: str, wheel: pathlib.Path, scratch: pathlib.Path):
+    """Creates a fresh venv with the wheel and `backend`'s extra installed.
 
-    Returns the seconds spent creating the environment and installing, and
-    the seconds the smoke test took.
+    Returns the venv's Python and the seconds it took.
     """
-    venv = scratch / f"venv-{backend}"
     start = time.perf_counter()
+    venv = scratch / f"venv-{backend}"
     run(sys.executable, "-m", "venv", venv)
     python = venv / "bin" / "python"
     run(
@@ -199,10 +204,18 @@ def smoke_test(backend: str, wheel: pathlib.Path, version: str, scratch: pathlib
         "pip",
         "install",
         "--quiet",
+        # Byte-compiling every module of TensorFlow, JAX or PyTorch would take
+        # longer than importing the few the smoke test needs.
+        "--no-compile",
         f"{wheel}[{backend}]",
         *PINS.get(backend, []),
+        capture=True,
     )
-    installed = time.perf_counter() - start
+    return python, time.perf_counter() - start
+
+
+def smoke_test(backend: str, python: pathlib.Path, version: str, scratch: pathlib.Path):
+    """Runs the smoke test in `python`'s venv and returns the seconds it took."""
     # A copy in an empty folder, so nothing from the source tree is importable.
     workdir = scratch / f"smoke-{backend}"
     workdir.mkdir()
@@ -211,7 +224,38 @@ def smoke_test(backend: str, wheel: pathlib.Path, version: str, scratch: pathlib
     env.pop("PYTHONPATH", None)
     start = time.perf_counter()
     run(python, script, version, cwd=workdir, env=env)
-    return installed, time.perf_counter() - start
+    return time.perf_counter() - start
+
+
+def say(message: str) -> None:
+    print(message, flush=True)  # Ahead of the subprocesses' output.
+
+
+def check_all(args) -> None:
+    """Runs every check in turn, saying what it found as it goes."""
+    sdist, wheel = build(args.dist_dir)
+    say(f"built {sdist.name}: {sdist.stat().st_size / 1024:.1f} KiB")
+    say(f"built {wheel.name}: {wheel.stat().st_size / 1024:.1f} KiB")
+    run(sys.executable, "-m", "twine", "check", "--strict", sdist, wheel)
+    check_sdist(sdist)
+    check_wheel(wheel)
+    say(
+        "contents: the sdist has the sources, tests, docs and examples; the "
+        "wheel has the package with py.typed and no tests"
+    )
+    scratch = args.scratch_dir
+    version, archived, bare = check_versions(sdist, wheel, scratch)
+    say(
+        f"version: {version} from the sdist, {archived} from a git archive "
+        f"tagged v{ARCHIVE_TAG}, {bare} from a tree without git metadata"
+    )
+    for backend in args.backends:
+        python, installed = install(backend, wheel, scratch)
+        smoked = smoke_test(backend, python, version, scratch)
+        say(
+            f"{backend}: fresh venv and install {installed:.1f} s, "
+            f"smoke test {smoked:.1f} s"
+        )
 
 
 def main(argv=None) -> int:
@@ -221,6 +265,12 @@ def main(argv=None) -> int:
         type=pathlib.Path,
         default=ROOT / "dist",
         help="where to write the sdist and wheel (default: dist/)",
+    )
+    parser.add_argument(
+        "--scratch-dir",
+        type=pathlib.Path,
+        help="an empty folder for the venvs and trial builds, left in place "
+        "(default: a temporary folder, deleted at the end)",
     )
     parser.add_argument(
         "--backends",
@@ -233,33 +283,21 @@ def main(argv=None) -> int:
     args.dist_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     try:
-        sdist, wheel = build(args.dist_dir)
-        print(f"built {sdist.name}: {sdist.stat().st_size / 1024:.1f} KiB")
-        print(f"built {wheel.name}: {wheel.stat().st_size / 1024:.1f} KiB")
-        run(sys.executable, "-m", "twine", "check", "--strict", sdist, wheel)
-        check_sdist(sdist)
-        check_wheel(wheel)
-        print(
-            "contents: sdist has the sources, tests, docs and examples; wheel "
-            "has the package with py.typed and no tests"
-        )
-        with tempfile.TemporaryDirectory(prefix="keras-mlpmix-package-") as scratch:
-            scratch = pathlib.Path(scratch)
-            version, archived, bare = check_versions(sdist, wheel, scratch)
-            print(
-                f"version: {version} from the sdist, {archived} from a git "
-                f"archive, {bare} from a tree without git metadata"
-            )
-            for backend in args.backends:
-                installed, smoked = smoke_test(backend, wheel, version, scratch)
-                print(
-                    f"{backend}: fresh venv + install {installed:.1f} s, "
-                    f"smoke test {smoked:.1f} s"
+        if args.scratch_dir is None:
+            with tempfile.TemporaryDirectory(prefix="keras-mlpmix-") as scratch:
+                args.scratch_dir = pathlib.Path(scratch)
+                check_all(args)
+        else:
+            if args.scratch_dir.exists() and any(args.scratch_dir.iterdir()):
+                raise PackageCheckError(
+                    f"--scratch-dir {args.scratch_dir} is not empty"
                 )
+            args.scratch_dir.mkdir(parents=True, exist_ok=True)
+            check_all(args)
     except PackageCheckError as failure:
         print(f"package check FAILED: {failure}", file=sys.stderr)
         return 1
-    print(f"package checks passed in {time.perf_counter() - started:.1f} s")
+    say(f"package checks passed in {time.perf_counter() - started:.1f} s")
     return 0
 
 
