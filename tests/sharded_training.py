@@ -25,7 +25,7 @@ PRESETS = {
     "gmlp": ("gmlp_cifar100", {"ffn_dim": 32}),
     "fnet": ("fnet_cifar100", {"ffn_dim": 32}),
 }
-# Dense widths of the channel MLP's first projection, by family.
+# The variable whose layout each step reports: the first channel MLP's kernel.
 PROBE = {
     "mixer": "block_0/channel_mlp/fc1/kernel",
     "gmlp": "block_0/mlp/fc1/kernel",
