@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import keras
 from keras import ops
 
@@ -9,6 +11,20 @@ from keras_mlpmix.layers.argument_checks import check_positive_int, check_rate
 from keras_mlpmix.layers.hash_dropout import HashDropout
 
 _LETTERS = "abcdefgh"
+
+
+def _gelu(x, approximate: bool):
+    """GELU, with the exact form written with erf on TensorFlow.
+
+    TensorFlow's own exact GELU is `0.5 * x * erfc(-x / sqrt(2))`, and ONNX
+    has no erfc: a TensorFlow model using it cannot be exported to ONNX.
+    `0.5 * x * (1 + erf(x / sqrt(2)))` is the same function, converts, and is
+    what JAX computes anyway. PyTorch keeps its fused kernel, which is several
+    times faster than the four separate element-wise ops in eager mode.
+    """
+    if approximate or keras.backend.backend() != "tensorflow":
+        return ops.gelu(x, approximate=approximate)
+    return 0.5 * x * (1.0 + ops.erf(x / math.sqrt(2.0)))
 
 
 def _projection_equation(rank: int, axis: int, inward: bool) -> str:
@@ -149,7 +165,7 @@ class MLP(keras.layers.Layer):
 
     def call(self, inputs, training=None):
         x = self.fc1(inputs)
-        x = ops.gelu(x, approximate=self.approximate_gelu)
+        x = _gelu(x, self.approximate_gelu)
         x = self.dropout(x, training=training)
         if self.gate is not None:
             x = self.gate(x, training=training)

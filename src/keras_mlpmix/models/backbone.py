@@ -15,6 +15,22 @@ from keras_mlpmix.layers.argument_checks import (
 )
 from keras_mlpmix.models import presets
 
+# Megatron-style sharding of every MLP (Shoeybi et al., 2019, sec. 3): the
+# first projection's kernel is split by columns (its output units), the
+# second's by rows (its input units), so each device computes its slice of the
+# hidden layer with no communication and one all-reduce sums the outputs.
+# Patterns must match a whole variable path ("block_3/token_mlp/fc1/kernel");
+# "model" stands for the mesh axis the caller names. The token MLP's fc1 bias
+# is (D_S, 1), the other MLPs' are 1D. Everything else (stem, norms, position
+# embedding, gMLP's spatial projection, the head) is replicated.
+_MLPS = r"(?:.*/)?(?:token_mlp|channel_mlp|mlp)"
+_LAYOUTS = {
+    rf"{_MLPS}/fc1/kernel": (None, "model"),
+    r"(?:.*/)?token_mlp/fc1/bias": ("model", None),
+    r"(?:.*/)?(?:channel_mlp|mlp)/fc1/bias": ("model",),
+    rf"{_MLPS}/fc2/kernel": ("model", None),
+}
+
 
 class Backbone(keras.Model):
     """Maps images to token features with a stack of all-MLP blocks.
@@ -178,6 +194,74 @@ class Backbone(keras.Model):
     def load_weights(self, filepath, *args, **kwargs):
         with self.explain_load_errors(filepath):
             super().load_weights(filepath, *args, **kwargs)
+
+    @classmethod
+    def get_layout_map(cls, device_mesh, model_axis: str = "model"):
+        """Returns a `keras.distribution.LayoutMap` sharding the MLPs over a mesh axis.
+
+        For model parallel training with `keras.distribution.ModelParallel`
+        (on the JAX backend, the one `keras.distribution` supports). The
+        MLPs hold almost all of the weights and are split the Megatron way
+        (Shoeybi et al., 2019): the first projection of every token-mixing,
+        channel-mixing and gMLP/FNet MLP is split by its output units over
+        `model_axis`, the second by its input units, so that each device holds
+        and computes a slice of the hidden layer. The stem, LayerNorms,
+        position embedding, gMLP's spatial projection and a classifier's head
+        are small and stay replicated. The batch is split over the mesh's
+        other axis by `ModelParallel(..., batch_dim_name=...)`.
+
+        In gMLP the first projection's output is cut in two halves for the
+        spatial gating unit, so with this layout each half lives on half of
+        the devices and XLA moves data for the gating product: the results
+        are exact, with some extra communication. Sharded widths (`D_S`,
+        `D_C`, `ffn_dim`) must be multiples of the size of `model_axis`.
+
+        Args:
+            device_mesh: A `keras.distribution.DeviceMesh`.
+            model_axis: Name of the mesh axis the MLPs are split over.
+
+        Returns:
+            A `LayoutMap`, to pass to `keras.distribution.ModelParallel`
+            before the model is built (variables take their layout when
+            they are created).
+
+        Raises:
+            TypeError: if `device_mesh` is not a `DeviceMesh`.
+            ValueError: if the mesh has no axis named `model_axis`.
+
+        Example:
+
+        >>> import keras
+        >>> from keras_mlpmix.models import Backbone
+        >>> mesh = keras.distribution.DeviceMesh(
+        ...     shape=(2, 4), axis_names=("batch", "model"),
+        ...     devices=[f"cpu:{i}" for i in range(8)])
+        >>> layout_map = Backbone.get_layout_map(mesh)
+        >>> layout_map["block_0/channel_mlp/fc1/kernel"].axes
+        (None, 'model')
+        >>> layout_map["block_0/token_mlp/fc2/kernel"].axes
+        ('model', None)
+        >>> layout_map["block_0/token_norm/gamma"] is None  # replicated
+        True
+        """
+        if not isinstance(device_mesh, keras.distribution.DeviceMesh):
+            raise TypeError(
+                "`device_mesh` must be a keras.distribution.DeviceMesh. "
+                f"Received: device_mesh={device_mesh!r} of type "
+                f"{type(device_mesh).__name__}."
+            )
+        if model_axis not in device_mesh.axis_names:
+            raise ValueError(
+                f"`model_axis` must name an axis of the device mesh, one of "
+                f"{tuple(device_mesh.axis_names)}. Received: "
+                f"model_axis={model_axis!r}."
+            )
+        layout_map = keras.distribution.LayoutMap(device_mesh)
+        for pattern, axes in _LAYOUTS.items():
+            layout_map[pattern] = tuple(
+                model_axis if axis == "model" else axis for axis in axes
+            )
+        return layout_map
 
     @classmethod
     def from_preset(cls, name: str, *, weights=None, **overrides):
