@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 import numpy_reference as ref
 from keras_mlpmix.layers import FNetBlock, FourierMixing
+from keras_mlpmix.layers.fourier_mixing import real_fft2
 
 
 def _np(x):
@@ -22,6 +23,16 @@ def test_fourier_mixing_is_the_real_part_of_numpys_fft2(shape):
     expected = np.fft.fft2(x).real  # float64 reference over the last two axes
     np.testing.assert_allclose(
         out, expected, rtol=1e-4, atol=1e-4 * np.sqrt(shape[1] * shape[2])
+    )
+
+
+@given(token_shapes)
+def test_real_fft2_by_half_spectrum_equals_numpys_fft2(shape):
+    # The route FourierMixing takes on JAX and TensorFlow, checked everywhere.
+    x = np.random.default_rng(4).standard_normal(shape)
+    out = _np(real_fft2(keras.ops.convert_to_tensor(x, "float32")))
+    np.testing.assert_allclose(
+        out, np.fft.fft2(x).real, rtol=1e-4, atol=1e-4 * np.sqrt(shape[1] * shape[2])
     )
 
 
