@@ -102,3 +102,23 @@ def save_prediction_grid(
             color="#1a7f37" if right else "#cf222e",
         )
     figure.savefig(path, dpi=100)
+
+
+def save_run_figures(folder, history, images, labels, predictions, class_names, title):
+    """Writes curves.png and predictions.png to `folder`.
+
+    Without matplotlib, writes nothing and prints one line saying how to
+    get the figures: a training run completes either way.
+    """
+    try:
+        save_learning_curves(history, folder / "curves.png", title)
+        save_prediction_grid(
+            images,
+            labels,
+            predictions,
+            class_names,
+            folder / "predictions.png",
+            f"{title}: test images, predicted and true class (green: right, red: wrong)",
+        )
+    except ImportError:
+        print(PLOTS_EXTRA_HINT)

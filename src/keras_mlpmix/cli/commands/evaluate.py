@@ -90,7 +90,8 @@ def run(args) -> None:
     top1, top5 = (top_k_accuracy(logits, y_test, k) for k in (1, 5))
     print(
         f"{args.model} on {len(x_test):,} test images of {args.dataset} "
-        f"({len(class_names)} classes): top-1 accuracy {top1:.1%}, top-5 {top5:.1%}."
+        f"({len(class_names)} classes, {keras.backend.backend()} backend): "
+        f"top-1 accuracy {top1:.1%}, top-5 {top5:.1%}."
     )
     matrix = confusion_matrix(y_test, np.argmax(logits, axis=-1), len(class_names))
     print(confusion_summary(matrix, class_names))

@@ -190,20 +190,15 @@ def run(args) -> None:
         "seconds": round(time.perf_counter() - started, 1),
     }
     (output / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    title = f"{args.preset} on {args.dataset}"
-    try:
-        figures.save_learning_curves(history.history, output / "curves.png", title)
-        figures.save_prediction_grid(
-            x_test,
-            y_test,
-            predictions,
-            class_names,
-            output / "predictions.png",
-            f"{title}: test images, predicted and true class "
-            f"(green: right, red: wrong)",
-        )
-    except ImportError:
-        print(figures.PLOTS_EXTRA_HINT)
+    figures.save_run_figures(
+        output,
+        history.history,
+        x_test,
+        y_test,
+        predictions,
+        class_names,
+        title=f"{args.preset} on {args.dataset}",
+    )
     print(
         f"Test accuracy of the best model (epoch {checkpoint.best_epoch + 1}) on "
         f"{len(x_test):,} images: top-1 {top1:.1%}, top-5 {top5:.1%}. "
