@@ -2,10 +2,12 @@
 
 MLP-Mixer, FNet and gMLP building blocks (`keras_mlpmix.layers`) and models
 with named presets (`keras_mlpmix.models`), written with `keras.ops` only, so
-they run on TensorFlow, JAX and PyTorch.
+they run on TensorFlow, JAX and PyTorch. `keras_mlpmix.datasets` and
+`keras_mlpmix.training` hold the datasets and the training recipe of the
+`keras-mlpmix` command line.
 """
 
-from keras_mlpmix import layers, models
+from keras_mlpmix import datasets, layers, models, training
 from keras_mlpmix.layers import (
     MLP,
     DropPath,
@@ -45,9 +47,11 @@ __all__ = [
     "PositionEmbedding",
     "SpatialGatingUnit",
     "__version__",
+    "datasets",
     "gMLPBackbone",
     "gMLPBlock",
     "layers",
     "list_presets",
     "models",
+    "training",
 ]
