@@ -33,6 +33,8 @@ def save_learning_curves(history: dict, path, title: str) -> None:
         path: The PNG file to write.
         title: The figure's title.
     """
+    from matplotlib.ticker import MaxNLocator, PercentFormatter
+
     figure = _figure(11, 4.2)
     figure.suptitle(title, fontsize=13)
     epochs = range(1, len(history["loss"]) + 1)
@@ -40,30 +42,32 @@ def save_learning_curves(history: dict, path, title: str) -> None:
         ("Loss (cross-entropy)", ("loss",), "lower"),
         ("Accuracy", ("accuracy", "top5_accuracy"), "higher"),
     )
+    colours = {"loss": "#d62728", "accuracy": "#1f77b4", "top5_accuracy": "#2ca02c"}
     for axes, (label, metrics, better) in zip(
         figure.subplots(1, 2), panels, strict=True
     ):
         for metric in metrics:
+            name = "top-5 accuracy" if metric == "top5_accuracy" else metric
             for prefix, split, style in (
                 ("", "training", "-"),
                 ("val_", "validation", "--"),
             ):
-                values = history.get(prefix + metric)
-                if values is None:
-                    continue
-                name = "top-5 accuracy" if metric.startswith("top5") else metric
-                axes.plot(
-                    epochs,
-                    values,
-                    style,
-                    marker="o",
-                    markersize=4,
-                    label=f"{split} {name}",
-                )
+                if prefix + metric in history:
+                    axes.plot(
+                        epochs,
+                        history[prefix + metric],
+                        style,
+                        color=colours[metric],
+                        marker="o",
+                        markersize=4,
+                        label=f"{split} {name}",
+                    )
         axes.set_title(f"{label}, {better} is better")
         axes.set_xlabel("epoch")
         axes.set_ylabel(label)
-        axes.set_xticks(list(epochs) if len(epochs) <= 20 else axes.get_xticks())
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        if metrics[0] == "accuracy":
+            axes.yaxis.set_major_formatter(PercentFormatter(1.0))
         axes.grid(alpha=0.3)
         axes.legend(fontsize=9)
     figure.savefig(path, dpi=100)

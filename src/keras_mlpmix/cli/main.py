@@ -10,22 +10,14 @@ import sys
 from keras_mlpmix.cli import commands
 from keras_mlpmix.cli.backend_switch import add_backend_argument, switch_backend
 from keras_mlpmix.cli.command_error import CommandError
-from keras_mlpmix.datasets import DatasetUnavailableError
 from keras_mlpmix.version import __version__
 
 PROG = "keras-mlpmix"
 # The failures a user can fix, reported as one line instead of a traceback.
 # The library's argument checks raise ValueError/TypeError with messages
 # that name the argument; OSError covers missing, unreadable and
-# unwritable files and failed downloads.
-USER_ERRORS = (
-    CommandError,
-    DatasetUnavailableError,
-    ValueError,
-    TypeError,
-    ImportError,
-    OSError,
-)
+# unwritable files and failed downloads (DatasetUnavailableError).
+USER_ERRORS = (CommandError, ValueError, TypeError, ImportError, OSError)
 
 
 class _Parser(argparse.ArgumentParser):

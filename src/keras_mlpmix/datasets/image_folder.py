@@ -23,15 +23,20 @@ def _reader_format() -> str:
     )
 
 
-def _read(directory, image_size, class_names=None, **split):
-    """Reads images and labels into numpy; one dataset or a (train, test) pair."""
+def _read(directory, image_size, seed, class_names=None, **split):
+    """Reads images and labels into numpy, shuffled; one dataset or a (train, test) pair.
+
+    Shuffled, because the loader lists the images class by class and
+    `fit(validation_split=...)` holds out the last images.
+    """
     try:
         datasets = keras.utils.image_dataset_from_directory(
             directory,
             class_names=class_names,
             image_size=image_size,
             batch_size=None,
-            shuffle=bool(split),
+            shuffle=True,
+            seed=seed,
             format=_reader_format(),
             verbose=False,
             **split,
@@ -72,14 +77,14 @@ def load_image_folder(directory, image_size=32, test_fraction=0.2, seed=0):
     out that way, those are the two splits; otherwise a random
     `test_fraction` of the images is held out for testing. Images are read
     with `keras.utils.image_dataset_from_directory` (through TensorFlow if
-    installed, else through Grain) and resized to `image_size`.
+    installed, else through Grain), resized to `image_size` and shuffled.
 
     Args:
         directory: Path of the folder.
         image_size: Size the images are resized to, an int or a pair.
         test_fraction: Fraction in (0, 1) held out for testing when there is no
             `train/`/`test/` split.
-        seed: Seed of that random hold-out.
+        seed: Seed of the shuffling and of the random hold-out.
 
     Returns:
         `(x_train, y_train), (x_test, y_test), class_names`, with `uint8`
@@ -99,15 +104,11 @@ def load_image_folder(directory, image_size=32, test_fraction=0.2, seed=0):
         raise ValueError(f"No folder at {str(path)!r}.")
     if (path / "train").is_dir() and (path / "test").is_dir():
         class_names = sorted(p.name for p in (path / "train").iterdir() if p.is_dir())
-        (train,) = _read(path / "train", image_size)
-        (test,) = _read(path / "test", image_size, class_names=class_names)
+        (train,) = _read(path / "train", image_size, seed)
+        (test,) = _read(path / "test", image_size, seed, class_names=class_names)
     else:
         class_names = sorted(p.name for p in path.iterdir() if p.is_dir())
         train, test = _read(
-            path,
-            image_size,
-            validation_split=test_fraction,
-            subset="both",
-            seed=seed,
+            path, image_size, seed, validation_split=test_fraction, subset="both"
         )
     return train, test, tuple(class_names)

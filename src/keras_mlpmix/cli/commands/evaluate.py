@@ -32,6 +32,7 @@ HELP = "test a saved model: accuracy and a confusion summary"
 def add_arguments(parser) -> None:
     parser.add_argument(
         "--model",
+        metavar="FILE",
         required=True,
         type=pathlib.Path,
         help="the .keras file of a classifier, e.g. the model.keras of a "
@@ -40,12 +41,14 @@ def add_arguments(parser) -> None:
     dataset_options.add_dataset_arguments(parser, train=False)
     parser.add_argument(
         "--batch-size",
+        metavar="N",
         type=positive_int,
         default=128,
         help="images per prediction step (default: %(default)s)",
     )
     parser.add_argument(
         "--seed",
+        metavar="N",
         type=int,
         default=0,
         help="seed of a folder dataset's train/test split; use the one of "

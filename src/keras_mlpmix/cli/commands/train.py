@@ -27,6 +27,7 @@ example (offline, a few minutes on two CPU cores):
 from __future__ import annotations
 
 import json
+import math
 import pathlib
 import time
 
@@ -60,12 +61,14 @@ def add_arguments(parser) -> None:
     defaults = Recipe()
     parser.add_argument(
         "--epochs",
+        metavar="N",
         type=positive_int,
         default=defaults.epochs,
         help="most epochs to train; early stopping may end sooner (default: %(default)s)",
     )
     parser.add_argument(
         "--batch-size",
+        metavar="N",
         type=positive_int,
         default=defaults.batch_size,
         help="images per step (default: %(default)s)",
@@ -76,11 +79,13 @@ def add_arguments(parser) -> None:
     )
     parser.add_argument(
         "--learning-rate",
+        metavar="RATE",
         type=positive_float,
         help=f"AdamW's starting learning rate (default: the example's, {rates})",
     )
     parser.add_argument(
         "--weight-decay",
+        metavar="DECAY",
         type=non_negative_float,
         help="AdamW's decoupled weight decay, which Keras 3 multiplies by the "
         "learning rate (default: 1e-4 / learning rate, e.g. 0.02 at 0.005: the "
@@ -88,6 +93,7 @@ def add_arguments(parser) -> None:
     )
     parser.add_argument(
         "--image-size",
+        metavar="PIXELS",
         type=positive_int,
         help="size the model resizes images to; a multiple of the preset's "
         "patch size. Token-mixing weights depend on it (default: the "
@@ -95,6 +101,7 @@ def add_arguments(parser) -> None:
     )
     parser.add_argument(
         "--output",
+        metavar="DIR",
         type=pathlib.Path,
         help="folder to write the model, history and figures to; refused if "
         "it holds a previous run, unless --overwrite (default: "
@@ -107,6 +114,7 @@ def add_arguments(parser) -> None:
     )
     parser.add_argument(
         "--seed",
+        metavar="N",
         type=int,
         default=0,
         help="seed of the initial weights, the augmentation and a folder "
@@ -141,7 +149,8 @@ def run(args) -> None:
         include_preprocessing=True,
         image_size=image_size,
     )
-    validation = int(len(x_train) * recipe.validation_split)
+    # Keras's fit() keeps the first floor(N * (1 - split)) images for training.
+    validation = len(x_train) - math.floor(len(x_train) * (1 - recipe.validation_split))
     print(
         f"Training {args.preset} ({classifier.count_params():,} weights, "
         f"{image_size}x{image_size} inputs) on {args.dataset}: "
