@@ -1,7 +1,7 @@
 """Every script in examples/ runs its smoke mode on the current backend.
 
 Examples are found by their file names, so a new one is covered as soon
-as it is added. Each must have a keras-io style header (title, what it
+as it is added. They run as scripts do, with examples/ on the import path. Each must have a keras-io style header (title, what it
 shows, how to run it, how long it takes) and a `main(argv)` that accepts
 `--smoke`: tiny data and models, one training step, no network.
 """
@@ -32,6 +32,8 @@ def test_examples_are_found():
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda path: path.stem)
 def test_example_header_and_smoke_run(path, tmp_path, monkeypatch):
+    # As `python examples/x.py` does: examples may import one another.
+    monkeypatch.syspath_prepend(str(path.parent))
     module = load(path)
     header = module.__doc__ or ""
     for field in HEADER_FIELDS:

@@ -8,6 +8,8 @@ with one sized for the dataset.
 
 from __future__ import annotations
 
+import keras
+
 from keras_mlpmix.models import list_presets
 
 HELP = "list the named presets"
@@ -19,3 +21,7 @@ def add_arguments(parser) -> None:
 
 def run(args) -> None:
     list_presets()
+    print(
+        "\nTrain one with: keras-mlpmix train --preset NAME --dataset DATASET "
+        f"(Keras {keras.__version__}, running on the {keras.backend.backend()} backend)."
+    )
