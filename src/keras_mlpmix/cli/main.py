@@ -28,8 +28,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _command_modules():
-    for module_info in sorted(pkgutil.iter_modules(commands.__path__)):
-        yield importlib.import_module(f"{commands.__name__}.{module_info.name}")
+    names = sorted(info.name for info in pkgutil.iter_modules(commands.__path__))
+    for name in names:
+        yield importlib.import_module(f"{commands.__name__}.{name}")
 
 
 def build_parser() -> argparse.ArgumentParser:
