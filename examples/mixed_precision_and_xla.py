@@ -13,7 +13,11 @@ Run:
     python examples/mixed_precision_and_xla.py                # Shapes, 5 epochs
     python examples/mixed_precision_and_xla.py --smoke        # seconds, offline
 
-Time: TIME_MIXED
+Time: 1 minute 29 seconds with TensorFlow on a 2-core CPU shared with other
+jobs (measured 2026-11-23): 40 seconds for the first epoch, which includes
+the XLA compilation, then 7 to 11 seconds per epoch, reaching 56.8% test
+accuracy. On PyTorch, `torch.compile` adds minutes of compilation on a
+CPU. The smoke run takes seconds.
 """
 
 import argparse

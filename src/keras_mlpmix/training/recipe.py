@@ -34,7 +34,8 @@ class Recipe:
     of the training images, 10% of the training set held out for
     validation, the learning rate halved when the validation loss stalls
     for 5 epochs and training stopped when it stalls for 10. Accuracy and
-    top-5 accuracy are reported.
+    top-5 accuracy are reported. The small rotation is this recipe's own
+    (the example flips and zooms only); `rotation_factor=0` removes it.
 
     Weight decay: Keras 3's `AdamW`, like PyTorch's and the AdamW paper
     (Loshchilov & Hutter, 2019), removes `learning_rate * weight_decay` of
