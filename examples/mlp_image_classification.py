@@ -23,10 +23,10 @@ use; `--dataset shapes` trains on the offline Shapes set instead.
 Time: 50 epochs of 45,000 images per model. The keras-io example reports
 8 to 9 seconds per epoch on a V100 GPU and 47% to 51% top-1, 76% to 78%
 top-5 test accuracy. On a 2-core CPU the MLP-Mixer trains at about
-120 images per second with TensorFlow (measured on the README's Shapes
+240 images per second with TensorFlow (measured on the README's Shapes
 run: same model, same 64x64 inputs), so one CIFAR-100 epoch takes about
-7 minutes and 50 epochs over 5 hours per model: use a GPU. The smoke run
-takes seconds.
+3 minutes and 50 epochs nearly 3 hours per model: use a GPU. The smoke
+run takes seconds.
 """
 
 import argparse
