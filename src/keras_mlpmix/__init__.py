@@ -2,11 +2,13 @@
 
 MLP-Mixer, FNet and gMLP building blocks (`keras_mlpmix.layers`) and models
 with named presets (`keras_mlpmix.models`), written with `keras.ops` only, so
-they run on TensorFlow, JAX and PyTorch; pretrained checkpoints are loaded
-and converted by `keras_mlpmix.weights`.
+they run on TensorFlow, JAX and PyTorch. Pretrained checkpoints are loaded
+and converted by `keras_mlpmix.weights`; `keras_mlpmix.datasets` and
+`keras_mlpmix.training` hold the datasets and the training recipe of the
+`keras-mlpmix` command line.
 """
 
-from keras_mlpmix import layers, models, weights
+from keras_mlpmix import datasets, layers, models, training, weights
 from keras_mlpmix.layers import (
     MLP,
     DropPath,
@@ -48,10 +50,12 @@ __all__ = [
     "PositionEmbedding",
     "SpatialGatingUnit",
     "__version__",
+    "datasets",
     "gMLPBackbone",
     "gMLPBlock",
     "layers",
     "list_presets",
     "models",
+    "training",
     "weights",
 ]

@@ -1,0 +1,138 @@
+"""Shapes: a small image-classification set drawn procedurally, offline.
+
+Each 32x32 RGB image shows one filled shape in one colour on a noisy
+background; the class is the pair (shape, colour). Colour can be read from
+any single patch, but telling a disk from a ring, a plus from a cross or a
+square from a diamond needs the arrangement of several patches: a model
+must mix information across tokens, not only across channels. Position,
+size, colour tone and background vary from image to image, so the set is
+learnable but not trivial.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from keras_mlpmix.layers.argument_checks import check_positive_int
+
+SHAPE_NAMES = ("disk", "ring", "square", "diamond", "triangle", "plus", "cross", "bars")
+COLOURS = {
+    "red": (220, 40, 40),
+    "green": (40, 200, 60),
+    "blue": (50, 80, 230),
+    "yellow": (230, 210, 40),
+}
+CLASS_NAMES = tuple(f"{colour} {shape}" for shape in SHAPE_NAMES for colour in COLOURS)
+IMAGE_SIZE = 32
+# Test images come from another stream of the same generator as the
+# training ones, so that the two sets never share an image.
+_TEST_STREAM = 1
+
+
+def _shape_masks(shape: str, dx, dy, radius):
+    """Pixels inside `shape` centred at the origin, for offsets `dx`, `dy`."""
+    ax, ay = np.abs(dx), np.abs(dy)
+    if shape == "disk":
+        return dx**2 + dy**2 <= radius**2
+    if shape == "ring":
+        d2 = dx**2 + dy**2
+        return (d2 <= radius**2) & (d2 >= (0.6 * radius) ** 2)
+    if shape == "square":
+        return np.maximum(ax, ay) <= 0.8 * radius
+    if shape == "diamond":
+        return ax + ay <= radius
+    if shape == "triangle":
+        return (dy <= 0.7 * radius) & (dy >= 1.9 * ax - radius)
+    if shape == "plus":
+        return (np.minimum(ax, ay) <= 0.3 * radius) & (np.maximum(ax, ay) <= radius)
+    if shape == "cross":
+        au, av = np.abs(dx + dy) / np.sqrt(2), np.abs(dx - dy) / np.sqrt(2)
+        return (np.minimum(au, av) <= 0.3 * radius) & (np.maximum(au, av) <= radius)
+    # "bars": two horizontal stripes.
+    stripe = np.floor((dy + radius) / (0.45 * radius)) % 2 == 0
+    return stripe & (np.maximum(ax, ay) <= 0.85 * radius)
+
+
+def draw_shapes(labels, seed: int):
+    """Draws one image of each class in `labels`.
+
+    Args:
+        labels: Integer class indices into `CLASS_NAMES`.
+        seed: Seed of the random position, size, tone and noise.
+
+    Returns:
+        A `uint8` array of shape `(len(labels), 32, 32, 3)`.
+    """
+    labels = np.asarray(labels)
+    rng = np.random.default_rng(seed)
+    count, size = len(labels), IMAGE_SIZE
+    shape_index, colour_index = np.divmod(labels, len(COLOURS))
+    radius = rng.uniform(0.22, 0.38, count).astype("float32") * size
+    centre_x = rng.uniform(radius, size - radius).astype("float32")
+    centre_y = rng.uniform(radius, size - radius).astype("float32")
+    grid = np.arange(size, dtype="float32") + 0.5
+    dx = grid[None, None, :] - centre_x[:, None, None]
+    dy = grid[None, :, None] - centre_y[:, None, None]
+    radius = radius[:, None, None]
+    inside = np.zeros((count, size, size), bool)
+    for index, shape in enumerate(SHAPE_NAMES):
+        chosen = shape_index == index
+        inside[chosen] = _shape_masks(shape, dx[chosen], dy[chosen], radius[chosen])
+    palette = np.array(list(COLOURS.values()), "float32")
+    foreground = palette[colour_index] + rng.normal(0, 15, (count, 3)).astype("float32")
+    background = rng.uniform(0, 110, (count, 3)).astype("float32")
+    images = np.where(
+        inside[..., None],
+        foreground[:, None, None, :],
+        background[:, None, None, :],
+    )
+    images += rng.standard_normal(images.shape, dtype="float32") * 15
+    return np.clip(images, 0, 255).astype("uint8")
+
+
+def _balanced_labels(count: int, rng) -> np.ndarray:
+    labels = np.arange(count) % len(CLASS_NAMES)
+    rng.shuffle(labels)
+    return labels.astype("int64")
+
+
+def load_shapes(num_train: int = 5000, num_test: int = 1000, seed: int = 0):
+    """Returns the Shapes image-classification set, generated offline.
+
+    32 classes, "<colour> <shape>": 8 shapes (disk, ring, square, diamond,
+    triangle, plus, cross, bars) in 4 colours (red, green, blue, yellow),
+    with random position, size, tone and a noisy background. Classes are
+    balanced (their counts differ by at most one) and the same `seed` gives
+    the same images on every machine. Generating the default 6,000 images
+    takes well under a second.
+
+    Args:
+        num_train: Number of training images.
+        num_test: Number of test images, drawn independently of the
+            training ones.
+        seed: Seed of the generator.
+
+    Returns:
+        `(x_train, y_train), (x_test, y_test), class_names`: `uint8` images
+        of shape `(N, 32, 32, 3)`, `int64` labels of shape `(N,)` and the
+        tuple of the 32 class names, indexed by label.
+
+    Example:
+
+    >>> from keras_mlpmix.datasets import load_shapes
+    >>> (x_train, y_train), (x_test, y_test), class_names = load_shapes(
+    ...     num_train=64, num_test=32)
+    >>> x_train.shape, x_train.dtype.name, y_test.shape
+    ((64, 32, 32, 3), 'uint8', (32,))
+    >>> len(class_names), class_names[y_train[0]] in class_names
+    (32, True)
+    """
+    num_train = check_positive_int("num_train", num_train)
+    num_test = check_positive_int("num_test", num_test)
+    splits = []
+    for stream, count in ((0, num_train), (_TEST_STREAM, num_test)):
+        rng = np.random.default_rng([seed, stream])
+        labels = _balanced_labels(count, rng)
+        images = draw_shapes(labels, seed=rng.integers(2**32))
+        splits.append((images, labels))
+    return splits[0], splits[1], CLASS_NAMES

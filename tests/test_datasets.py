@@ -1,0 +1,90 @@
+"""Loading datasets by name: folders of images, CIFAR without a network."""
+
+import importlib.util
+
+import numpy as np
+import pytest
+
+from keras_mlpmix.datasets import (
+    DatasetUnavailableError,
+    image_folder,
+    load_cifar,
+    load_dataset,
+    load_image_folder,
+)
+from offline_network import cut_network
+
+HAS_IMAGE_READER = any(
+    importlib.util.find_spec(name) is not None for name in ("tensorflow", "grain")
+)
+
+
+def write_image_folder(root, classes=("cat", "dog", "owl"), per_class=5, size=(20, 24)):
+    """Writes `per_class` PNGs per class, coloured by class, under `root`."""
+    from matplotlib.image import imsave
+
+    for index, name in enumerate(classes):
+        (root / name).mkdir(parents=True)
+        for i in range(per_class):
+            image = np.zeros((*size, 3), "float32")
+            image[..., index % 3] = 0.2 + 0.15 * i
+            imsave(root / name / f"{i}.png", image)
+
+
+@pytest.mark.skipif(not HAS_IMAGE_READER, reason="needs TensorFlow or Grain")
+def test_folder_is_split_into_train_and_test(tmp_path):
+    write_image_folder(tmp_path)
+    (x_train, y_train), (x_test, y_test), names = load_image_folder(
+        tmp_path, image_size=16, test_fraction=0.2, seed=0
+    )
+    assert names == ("cat", "dog", "owl")
+    assert x_train.shape == (12, 16, 16, 3) and x_test.shape == (3, 16, 16, 3)
+    assert x_train.dtype == np.uint8 and y_train.dtype == np.int64
+    # Each image's dominant channel tells its class: labels follow folders.
+    for images, labels in ((x_train, y_train), (x_test, y_test)):
+        dominant = images.reshape(len(images), -1, 3).mean(axis=1).argmax(axis=-1)
+        np.testing.assert_array_equal(dominant, labels)
+
+
+@pytest.mark.skipif(not HAS_IMAGE_READER, reason="needs TensorFlow or Grain")
+def test_folder_with_train_and_test_folders_keeps_them(tmp_path):
+    write_image_folder(tmp_path / "train", per_class=3)
+    write_image_folder(tmp_path / "test", per_class=2)
+    (x_train, _), (x_test, y_test), names = load_dataset(str(tmp_path), image_size=8)
+    assert names == ("cat", "dog", "owl")
+    assert len(x_train) == 9 and len(x_test) == 6
+    assert sorted(y_test) == [0, 0, 1, 1, 2, 2]
+
+
+def test_folder_without_an_image_reader_names_what_to_install(tmp_path, monkeypatch):
+    write_image_folder(tmp_path, per_class=1)
+    monkeypatch.setattr(image_folder.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(
+        ImportError, match="pip install tensorflow-cpu, or pip install grain"
+    ):
+        load_image_folder(tmp_path)
+
+
+@pytest.mark.skipif(not HAS_IMAGE_READER, reason="needs TensorFlow or Grain")
+def test_folder_without_class_folders_is_refused(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValueError, match="one sub-folder of images per class"):
+        load_image_folder(tmp_path / "empty")
+
+
+def test_unknown_name_lists_the_datasets():
+    with pytest.raises(ValueError, match="shapes, cifar10, cifar100"):
+        load_dataset("imagenet-on-a-floppy")
+    with pytest.raises(ValueError, match="cifar10"):
+        load_cifar("cifar1000")
+
+
+@pytest.mark.parametrize("name", ["cifar10", "cifar100"])
+def test_cifar_without_network_says_what_to_do(name, tmp_path, monkeypatch):
+    cut_network(monkeypatch, keras_home=tmp_path)
+    with pytest.raises(DatasetUnavailableError) as error:
+        load_dataset(name)
+    message = str(error.value)
+    assert "\n" not in message
+    assert f"Could not download {name}" in message
+    assert "Connect to the internet once" in message and "shapes" in message
