@@ -343,3 +343,96 @@ def test_backend_option_restarts_the_command_on_that_backend():
     result = _run(command, keras_backend="numpy")
     assert result.returncode == 0, result.stderr
     assert f"on the {backend} backend" in result.stdout
+
+
+# convert and bench.
+
+
+def _stand_in_checkpoints(monkeypatch, tmp_path):
+    from offline_stand_ins import stand_in_pretrained_presets
+
+    folder = tmp_path / "checkpoints"
+    stand_in_pretrained_presets(monkeypatch, folder)
+    return folder
+
+
+@pytest.mark.parametrize(
+    "preset, suffix",
+    [
+        ("mixer_b16_224.official_in1k", ".weights.h5"),
+        ("gmlp_s16_224.ra3_in1k", ".keras"),
+    ],
+)
+def test_convert_writes_a_file_that_gives_the_checkpoints_outputs(
+    preset, suffix, monkeypatch, tmp_path
+):
+    from keras_mlpmix.weights import load_checkpoint
+
+    folder = _stand_in_checkpoints(monkeypatch, tmp_path)
+    source = next(folder.glob(f"{preset}.*"))
+    output = tmp_path / f"converted{suffix}"
+    status, stdout, stderr = run_cli(
+        ["convert", str(source), "--preset", preset, "--output", str(output)]
+    )
+    assert status == 0, stderr
+    assert f"Wrote {output}." in stdout
+    reference = ImageClassifier.from_preset(preset, weights=False)
+    load_checkpoint(reference, source)
+    if suffix == ".keras":
+        converted = keras.saving.load_model(output)
+    else:
+        converted = ImageClassifier.from_preset(preset, weights=output)
+    images = np.random.default_rng(0).random((2, 224, 224, 3), "float32")
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(converted(images)),
+        keras.ops.convert_to_numpy(reference(images)),
+        rtol=1e-6,
+        atol=1e-6,
+    )
+
+
+def test_convert_refuses_bad_input_in_one_line_and_keeps_existing_files(
+    monkeypatch, tmp_path
+):
+    folder = _stand_in_checkpoints(monkeypatch, tmp_path)
+    gmlp = next(folder.glob("gmlp_s16_224.ra3_in1k.*"))
+    existing = tmp_path / "existing.weights.h5"
+    existing.write_bytes(b"an earlier conversion")
+    missing_output = tmp_path / "new.weights.h5"
+    cases = [
+        (["convert", str(gmlp), "--preset", "gmlp_s16_224.ra3_in1k",
+          "--output", str(existing)], r"exists; pass --overwrite"),
+        (["convert", str(tmp_path / "nothing.npz"), "--preset", "mixer_b16_224",
+          "--output", str(missing_output)], r"No checkpoint file at"),
+        (["convert", str(gmlp), "--preset", "mixer_b16_224.goog_in21k",
+          "--output", str(missing_output)], r"does not fit .*Nothing was loaded"),
+        (["convert", str(gmlp), "--preset", "no_such_preset",
+          "--output", str(missing_output)], r"Unknown preset 'no_such_preset'"),
+    ]  # fmt: skip
+    for argv, message in cases:
+        status, _, stderr = run_cli(argv)
+        assert status == 1, argv
+        assert len(stderr.strip().splitlines()) == 1, stderr
+        assert re.search(message, stderr), stderr
+    assert existing.read_bytes() == b"an earlier conversion"
+    assert not missing_output.exists()
+
+
+def test_bench_prints_its_table_and_writes_json(tmp_path):
+    path = tmp_path / "bench.json"
+    status, stdout, stderr = run_cli(
+        ["bench", "--preset", "fnet_cifar100", "--batch-sizes", "2",
+         "--train-batch-size", "2", "--warmup", "0", "--repeats", "1",
+         "--num-classes", "4", "--json", str(path)]
+    )  # fmt: skip
+    assert status == 0, stderr
+    assert "fnet_cifar100 on " + keras.backend.backend() in stdout
+    result = json.loads(path.read_text())
+    assert [m["task"] for m in result["measurements"]] == ["inference", "train_step"]
+
+
+def test_bench_reports_an_unknown_preset_in_one_line():
+    status, _, stderr = run_cli(["bench", "--preset", "mixer_b99"])
+    assert status == 1
+    assert stderr.strip().splitlines() == [stderr.strip()]
+    assert "Unknown preset 'mixer_b99'" in stderr

@@ -242,14 +242,8 @@ def format_table(result: dict) -> str:
     return "\n".join(lines)
 
 
-def build_parser(parser: argparse.ArgumentParser | None = None):
-    """Adds the benchmark's arguments to `parser` (a new one if None)."""
-    parser = parser or argparse.ArgumentParser(
-        prog="python -m keras_mlpmix.benchmark",
-        description="Throughput of a preset on the current Keras backend "
-        "(set KERAS_BACKEND), as a fraction of the matmul ceiling and, with "
-        "--timm, beside timm.",
-    )
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Adds the benchmark's options to `parser` (see `run_from_args`)."""
     parser.add_argument(
         "--preset", default="mixer_b16_224", help="preset (default: %(default)s)"
     )
@@ -282,7 +276,8 @@ def build_parser(parser: argparse.ArgumentParser | None = None):
     parser.add_argument(
         "--timm",
         action="store_true",
-        help="also time timm's model of the same architecture (needs timm)",
+        help="also time timm's model of the same architecture, in the same "
+        "process (needs timm; default: off)",
     )
     parser.add_argument(
         "--num-classes", type=int, default=1000, help="head width (default: 1000)"
@@ -294,19 +289,26 @@ def build_parser(parser: argparse.ArgumentParser | None = None):
         "--repeats", type=int, default=10, help="timed calls (default: 10)"
     )
     parser.add_argument(
-        "--json", metavar="FILE", help="also write the result as JSON to FILE"
+        "--json",
+        metavar="FILE",
+        help="also write the result as JSON to FILE (default: table only)",
     )
-    return parser
 
 
 def main(argv=None) -> int:
     """Runs the benchmark from command-line arguments; prints a table."""
-    args = build_parser().parse_args(argv)
-    return run_from_args(args)
+    parser = argparse.ArgumentParser(
+        prog="python -m keras_mlpmix.benchmark",
+        description="Throughput of a preset on the current Keras backend "
+        "(set KERAS_BACKEND), as a fraction of the matmul ceiling and, with "
+        "--timm, beside timm.",
+    )
+    add_arguments(parser)
+    return run_from_args(parser.parse_args(argv))
 
 
 def run_from_args(args: argparse.Namespace) -> int:
-    """Runs the benchmark for parsed arguments (see `build_parser`)."""
+    """Runs the benchmark for parsed arguments (see `add_arguments`)."""
     result = run_benchmark(
         args.preset,
         batch_sizes=args.batch_sizes,
