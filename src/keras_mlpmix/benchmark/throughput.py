@@ -44,6 +44,23 @@ class Measurement:
         return self.flops / self.timing.median_s / 1e9
 
 
+def measure(
+    fn,
+    implementation: str,
+    task: str,
+    batch_size: int,
+    flops: int,
+    warmup: int = 3,
+    repeats: int = 10,
+) -> Measurement:
+    """Times `fn()` (see `time_calls`) while sampling the process's memory."""
+    with PeakMemory() as memory:
+        timing = time_calls(fn, warmup, repeats)
+    return Measurement(
+        implementation, task, batch_size, timing, flops, memory.peak_bytes
+    )
+
+
 def random_images(batch_size: int, image_size: tuple, dtype="float32", seed=0):
     """A backend tensor of `batch_size` random images, made before timing."""
     images = np.random.default_rng(seed).random((batch_size, *image_size, 3))
@@ -73,15 +90,14 @@ def measure_inference(
     model's work is timed.
     """
     images = random_images(batch_size, model.input_shape[1:3])
-    with PeakMemory() as memory:
-        timing = time_calls(lambda: model.predict_on_batch(images), warmup, repeats)
-    return Measurement(
+    return measure(
+        lambda: model.predict_on_batch(images),
         implementation,
         "inference",
         batch_size,
-        timing,
         flops_per_image * batch_size,
-        memory.peak_bytes,
+        warmup,
+        repeats,
     )
 
 
@@ -109,15 +125,12 @@ def measure_train_step(
     labels = ops.convert_to_tensor(
         np.random.default_rng(1).integers(0, num_classes, batch_size), "int32"
     )
-    with PeakMemory() as memory:
-        timing = time_calls(
-            lambda: model.train_on_batch(images, labels), warmup, repeats
-        )
-    return Measurement(
+    return measure(
+        lambda: model.train_on_batch(images, labels),
         implementation,
         "train_step",
         batch_size,
-        timing,
         3 * flops_per_image * batch_size,
-        memory.peak_bytes,
+        warmup,
+        repeats,
     )

@@ -11,8 +11,7 @@ autocast. timm and torch are imported only when this runs.
 
 from __future__ import annotations
 
-from keras_mlpmix.benchmark.throughput import Measurement
-from keras_mlpmix.benchmark.timing import PeakMemory, time_calls
+from keras_mlpmix.benchmark.throughput import Measurement, measure
 
 
 def timm_model(family: str, config: dict, num_classes: int, dropout_rate: float):
@@ -124,16 +123,15 @@ def measure_timm(
                 run(images)
             synchronize()
 
-        with PeakMemory() as memory:
-            timing = time_calls(infer, warmup, repeats)
         measurements.append(
-            Measurement(
+            measure(
+                infer,
                 implementation,
                 "inference",
                 batch_size,
-                timing,
                 flops_per_image * batch_size,
-                memory.peak_bytes,
+                warmup,
+                repeats,
             )
         )
 
@@ -150,16 +148,15 @@ def measure_timm(
         optimizer.step()
         synchronize()
 
-    with PeakMemory() as memory:
-        timing = time_calls(step, warmup, repeats)
     measurements.append(
-        Measurement(
+        measure(
+            step,
             implementation,
             "train_step",
             train_batch_size,
-            timing,
             3 * flops_per_image * train_batch_size,
-            memory.peak_bytes,
+            warmup,
+            repeats,
         )
     )
     return measurements
