@@ -1,8 +1,5 @@
 """
 Title: Multi-device training with keras.distribution
-Author: keras-mlpmix developers
-Date created: 2026/11/23
-Last modified: 2026/11/23
 Description: Data parallel and model parallel training of an all-MLP classifier.
 Accelerator: several GPUs or TPU cores (or CPU devices simulated by XLA)
 
@@ -24,8 +21,7 @@ On TensorFlow and PyTorch it trains on one device and says so: see
 `docs/guides/distributed_training.md` for `tf.distribute` and PyTorch's
 `DistributedDataParallel`.
 
-## How to run
-
+Run:
     KERAS_BACKEND=jax python examples/distributed_training.py --epochs 5
 
 On a machine without accelerators, simulate 4 devices (the flag must be set
@@ -38,9 +34,7 @@ before JAX starts):
 download, under a minute. Without it the script downloads CIFAR-100 (about
 170 MB) through `keras.datasets`.
 
-## How long it takes
-
-With `--smoke`, 10 to 30 seconds on two busy CPU cores, mostly start-up and
+Time: With `--smoke`, 10 to 30 seconds on two busy CPU cores, mostly start-up and
 compilation (measured: PyTorch 10 s, TensorFlow 17 s, JAX 25 s on one device
 and 29 s on 4 simulated ones). A full CIFAR-100 run was not timed here.
 """

@@ -1,6 +1,5 @@
 """
 Title: Fine-tune a pretrained MLP-Mixer on CIFAR-100
-Author: keras-mlpmix developers
 Description: ImageNet-pretrained MLP-Mixer or gMLP weights, fine-tuned on
 CIFAR-100 on any Keras backend.
 Accelerator: GPU (`--smoke` needs none)
@@ -15,8 +14,7 @@ of the reference fine-tuning code; `--image-size 64` instead rebuilds the
 model for 64x64 images and resizes the patch-tied weights (see
 `docs/guides/transfer_resolution.md`).
 
-## How to run
-
+Run:
     pip install "keras-mlpmix[jax]"   # or [tensorflow], or [torch]
     KERAS_BACKEND=jax python examples/finetune_cifar100.py --epochs 3
     python examples/finetune_cifar100.py --preset gmlp_s16_224.ra3_in1k
@@ -28,9 +26,7 @@ random images, a one-block model of the preset's family and a random
 checkpoint in the preset's own file format, written to a temporary folder,
 for one training step.
 
-## How long it takes
-
-`--smoke` takes a few seconds on a 2-core CPU (most of it building the
+Time: `--smoke` takes a few seconds on a 2-core CPU (most of it building the
 model). A real run trains Mixer-B/16 at 224x224 (about 25 GFLOPs per image
 forward) on 45,000 images per epoch: use a GPU; we have not timed one here.
 """

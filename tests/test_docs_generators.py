@@ -128,6 +128,28 @@ def test_example_pages_follow_the_scripts(tmp_path):
     assert sorted(page.name for page in out.iterdir()) == ["train_thing.md"]
 
 
+def test_example_headers_keep_wrapped_fields_and_run_blocks():
+    title, fields, prose = example_pages.split_header(
+        textwrap.dedent(
+            """\
+            Title: Training a thing
+            Description: Trains a thing
+            on things.
+
+            Run:
+                python examples/train_thing.py --smoke
+
+            Time: seconds.
+            """
+        )
+    )
+    assert title == "Training a thing"
+    assert fields == {"Description": "Trains a thing on things."}
+    # The command is an indented (code) block of its own in Markdown.
+    assert "Run:\n\n    python examples/train_thing.py --smoke" in prose
+    assert prose.endswith("Time: seconds.")
+
+
 def test_preset_tables_show_every_preset_and_every_field():
     text = preset_table.preset_tables(PRESETS)
     for name, row in PRESETS.items():

@@ -227,12 +227,15 @@ def test_a_few_training_steps_reduce_the_loss():
         optimizer=keras.optimizers.Adam(1e-2),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
     )
-    images = _images((16, 16, 16, 3))
+    # Each class is a fixed pattern under noise: learnable, unlike pure noise,
+    # so the margin does not hang on the initialisation (measured over 10
+    # seeds per backend: the loss falls to 1-21% of its start).
     labels = np.arange(16) % 4
+    images = _images((4, 16, 16, 3), seed=1)[labels] + 0.5 * _images((16, 16, 16, 3))
     before = classifier.evaluate(images, labels, verbose=0)
-    classifier.fit(images, labels, epochs=8, batch_size=8, verbose=0)
+    classifier.fit(images, labels, epochs=20, batch_size=8, verbose=0)
     after = classifier.evaluate(images, labels, verbose=0)
-    assert after < 0.8 * before
+    assert after < 0.5 * before
 
 
 def test_summary_lists_the_parts():

@@ -25,14 +25,39 @@ def split_header(docstring: str) -> tuple[str, dict[str, str], str]:
     """Splits a docstring into (title, header fields, prose)."""
     lines = docstring.strip().splitlines()
     fields = {}
-    while lines and (match := _FIELD.match(lines[0])):
-        fields[match.group(1)] = match.group(2).strip()
+    name = None
+    while lines and lines[0].strip():
+        if match := _FIELD.match(lines[0]):
+            name = match.group(1)
+            fields[name] = match.group(2).strip()
+        elif name is not None:  # a field's value continued on the next line
+            fields[name] += " " + lines[0].strip()
+        else:
+            break
         lines.pop(0)
     if "Title" in fields:
         title = fields.pop("Title")
     else:
         title = lines.pop(0).strip() if lines else ""
-    return title, fields, "\n".join(lines).strip()
+    return title, fields, _separate_code_blocks("\n".join(lines).strip())
+
+
+def _separate_code_blocks(prose: str) -> str:
+    """Puts a blank line before each indented block that follows a text line.
+
+    In a docstring, `Run:` directly followed by indented commands reads as a
+    label and its code; in Markdown an indented block only starts after a
+    blank line.
+    """
+    out = []
+    previous = ""
+    for line in prose.splitlines():
+        starts_code = line.startswith("    ") and not previous.startswith(" ")
+        if starts_code and previous.strip():
+            out.append("")
+        out.append(line)
+        previous = line
+    return "\n".join(out)
 
 
 def first_code_line(source: str) -> int:

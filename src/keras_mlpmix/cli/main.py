@@ -74,6 +74,15 @@ def main(argv: list[str] | None = None) -> int:
     Returns:
         0 on success, 1 when a command fails with a message, 2 on a usage
         error.
+
+    Example:
+
+    >>> from keras_mlpmix.cli import main
+    >>> main(["presets"])  # as `keras-mlpmix presets` does
+    name                              family    image  params (classes) ...
+    mixer_s32_224                     MLPMixer  224    19,104,624 (1000) ...
+    Train one with: keras-mlpmix train --preset NAME --dataset DATASET ...
+    0
     """
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)

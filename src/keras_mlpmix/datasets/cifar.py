@@ -33,7 +33,20 @@ _CIFAR = {
 
 
 class DatasetUnavailableError(OSError):
-    """A dataset could not be obtained, e.g. its download failed."""
+    """A dataset could not be obtained, e.g. its download failed.
+
+    The command line turns it into a one-line message; it is an `OSError`,
+    so code that already handles I/O failures catches it too.
+
+    Example:
+
+    >>> from keras_mlpmix.datasets import DatasetUnavailableError
+    >>> try:
+    ...     raise DatasetUnavailableError("Could not download cifar100.")
+    ... except OSError as error:
+    ...     print(error)
+    Could not download cifar100.
+    """
 
 
 def load_cifar(name: str):
@@ -52,6 +65,17 @@ def load_cifar(name: str):
     Raises:
         ValueError: if `name` is neither.
         DatasetUnavailableError: if the download fails (e.g. no network).
+
+    Example:
+
+    `load_cifar("cifar100")` returns 50,000 training and 10,000 test images.
+    Any other name is refused before anything is downloaded:
+
+    >>> from keras_mlpmix.datasets import load_cifar
+    >>> load_cifar("mnist")
+    Traceback (most recent call last):
+    ...
+    ValueError: `name` must be one of ('cifar10', 'cifar100'). Received: name='mnist'.
     """
     if name not in _CIFAR:
         raise ValueError(

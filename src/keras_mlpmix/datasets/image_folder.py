@@ -93,6 +93,24 @@ def load_image_folder(directory, image_size=32, test_fraction=0.2, seed=0):
     Raises:
         ValueError: if `directory` is not a folder of class folders of images.
         ImportError: if neither TensorFlow nor Grain is installed.
+
+    Example:
+
+    >>> import pathlib, tempfile
+    >>> import keras
+    >>> import numpy as np
+    >>> from keras_mlpmix.datasets import load_image_folder
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> for label in ("cat", "dog"):
+    ...     (root / label).mkdir()
+    ...     for i in range(5):
+    ...         image = np.full((40, 48, 3), 50 * i, "uint8")
+    ...         keras.utils.save_img(root / label / f"{i}.png", image)
+    >>> (x_train, y_train), (x_test, y_test), names = load_image_folder(root)
+    Using 8 files for training.
+    Using 2 files for validation.
+    >>> x_train.shape, x_test.shape, names
+    ((8, 32, 32, 3), (2, 32, 32, 3), ('cat', 'dog'))
     """
     path = pathlib.Path(directory)
     image_size = check_pair("image_size", image_size)
