@@ -175,6 +175,22 @@ def import_time(runs: int = 5) -> dict:
     return result
 
 
+def _commit() -> str | None:
+    """The git commit of the measured code, with `+` if it has local changes."""
+    root = pathlib.Path(__file__).parents[1]
+    try:
+        commit = subprocess.run(
+            ["git", "describe", "--always", "--dirty=+", "--abbrev=12"],
+            cwd=root,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return commit or None
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--output", type=pathlib.Path, default=pathlib.Path("."))
@@ -189,6 +205,7 @@ def main(argv=None) -> int:
         "backend": keras.backend.backend(),
         "keras": keras.__version__,
         "keras_mlpmix": keras_mlpmix.__version__,
+        "commit": _commit(),
         "python": platform.python_version(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "device": args.device,

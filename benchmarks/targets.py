@@ -94,6 +94,23 @@ def _status(measured, required, at_most: bool) -> str:
     return "met" if met else "NOT met"
 
 
+def markdown_table(results: list[dict]) -> str:
+    """One Markdown row per target and result: measured, required, status."""
+    lines = [
+        "| target | backend | measured | required | |",
+        "|---|---|---:|---|---|",
+    ]
+    for result in results:
+        for target, what, measured, required, at_most in targets(result):
+            value = "-" if measured is None else f"{measured:.2f}"
+            lines.append(
+                f"| {target} ({what}) | {result['backend']} | {value} | "
+                f"{'<=' if at_most else '>='} {required} | "
+                f"{_status(measured, required, at_most)} |"
+            )
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("results", nargs="+", type=pathlib.Path)
@@ -101,23 +118,17 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     results = [json.loads(path.read_text()) for path in args.results]
     if args.markdown:
-        print("| target | backend | measured | required | |")
-        print("|---|---|---|---|---|")
+        print(markdown_table(results))
+        return 0
     for result in results:
         for target, what, measured, required, at_most in targets(result):
             status = _status(measured, required, at_most)
             required = f"{'<=' if at_most else '>='} {required}"
             value = "-" if measured is None else f"{measured:.2f}"
-            if args.markdown:
-                print(
-                    f"| {target} ({what}) | {result['backend']} | {value} | "
-                    f"{required} | {status} |"
-                )
-            else:
-                print(
-                    f"{result['backend']:<11}{target:<52}{what:<38}"
-                    f"{value:>7} (target {required}): {status}"
-                )
+            print(
+                f"{result['backend']:<11}{target:<52}{what:<38}"
+                f"{value:>7} (target {required}): {status}"
+            )
     return 0
 
 

@@ -183,6 +183,67 @@ def test_benchmark_page_shows_only_committed_results(tmp_path):
     assert "| inference | 16 | 12.35 |" in text
 
 
+def _suite_result(backend):
+    """A result of benchmarks/suite.py with one measurement per preset."""
+
+    def entry(preset, ours, timm):
+        row = {"task": "inference", "batch_size": 16, "median_s": 2.0, "min_s": 1.9}
+        row.update(max_s=2.2, gflops_per_s=200.0, peak_memory_mb=None)
+        return {
+            "preset": preset,
+            "backend": backend,
+            "dtype": "float32",
+            "jit_compile": True,
+            "device": "x86_64 CPU, 2 cores",
+            "gflops_per_image": 25.2,
+            "first_predict_s": 3.0,
+            "measurements": [
+                {**row, "implementation": "keras_mlpmix", "images_per_s": ours}
+                | {"ceiling_fraction": 0.91},
+                {**row, "implementation": "timm (torch eager)", "images_per_s": timm}
+                | {"ceiling_fraction": 0.6, "keras_mlpmix_speedup": ours / timm},
+            ],
+        }
+
+    return {
+        "backend": backend,
+        "keras": "3.0",
+        "keras_mlpmix": "0.1",
+        "python": "3.11",
+        "machine": "x86_64, 2 cores",
+        "device": "cpu",
+        "date": "2026-11-23",
+        "wall_s": 600.0,
+        "import": {"import_keras_s": 1.0, "import_keras_mlpmix_added_s": 0.05}
+        | {"runs": 5},
+        "fourier_share": {"shape": [256, 64, 256], "share": 0.3}
+        | {"fourier_mixing_s": 0.003, "fnet_block_s": 0.01},
+        "cifar_training": {
+            "batch_size": 256,
+            "keras_mlpmix": {"median_s": 1.0},
+            "keras_io_design": {"median_s": 1.5},
+            "speedup": 1.5,
+        },
+        "paper_sizes": [entry("mixer_b16_224", 6.0, 4.0), entry("gmlp_s16_224", 9, 3)],
+    }
+
+
+def test_benchmark_page_checks_suite_results_against_the_targets(tmp_path):
+    (tmp_path / "2026-11-23-cpu-jax.json").write_text(json.dumps(_suite_result("jax")))
+    targets = pathlib.Path(__file__).parents[1] / "benchmarks" / "targets.py"
+    text = benchmark_results.results_page(tmp_path, targets)
+    assert "### jax, 2026-11-23 (`2026-11-23-cpu-jax.json`)" in text
+    # Each target with its measured ratio and whether it is met.
+    assert "| Mixer-B/16 inference, batch 16, vs timm" in text
+    assert "| jax | 1.50 | >= 1.2 | met |" in text  # 6.0 / 4.0 images/s
+    assert "| jax | 0.91 | >= 0.85 | met |" in text  # the ceiling fraction
+    assert "| jax | 0.30 | <= 0.25 | NOT met |" in text  # the Fourier share
+    assert "keras_mlpmix` adds 0.050 s" in text
+    # And the benchmark's own tables, as `keras-mlpmix bench` prints them.
+    assert "mixer_b16_224 on jax (float32, jit_compile=True)" in text
+    assert "gmlp_s16_224 on jax" in text
+
+
 @pytest.mark.parametrize("figure", ["mixer_block", "fnet_block", "gmlp_block"])
 def test_concept_figures_are_referenced(figure):
     docs = pathlib.Path(__file__).parents[1] / "docs"

@@ -1,15 +1,18 @@
 """Tables of the committed benchmark results, written at build time.
 
 `docs/benchmarks.md` includes `_generated/benchmark_results.md`, which this
-module writes from the JSON files in `benchmarks/results/`. Nothing is
-assumed about a file's fields: its top-level values become a short list
-(nested objects flattened to `outer.inner`) and every list of objects becomes
-a table with one column per field. Only figures found in committed files are
+module writes from the JSON files in `benchmarks/results/`. A file written
+by `benchmarks/suite.py` becomes the table of the performance targets
+(`benchmarks/targets.py`) and the benchmark's own tables. Of any other file
+nothing is assumed: its top-level values become a short list (nested
+objects flattened to `outer.inner`) and every list of objects becomes a
+table with one column per field. Only figures found in committed files are
 shown; with no files the page says so.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import pathlib
 
@@ -62,9 +65,53 @@ def _table(records: list[dict]) -> list[str]:
     return [*lines, ""]
 
 
-def result_section(path: pathlib.Path) -> str:
+def _load_targets(path: pathlib.Path):
+    spec = importlib.util.spec_from_file_location("benchmark_targets", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def suite_section(path: pathlib.Path, data: dict, targets_file: pathlib.Path) -> str:
+    """The Markdown section of one file written by `benchmarks/suite.py`."""
+    from keras_mlpmix.benchmark import format_table
+
+    cifar, fourier = data["cifar_training"], data["fourier_share"]
+    imports = data["import"]
+    lines = [
+        f"### {data['backend']}, {data['date']} (`{path.name}`)",
+        "",
+        f"{data['machine']} ({data['device']}); Keras {data['keras']}, "
+        f"keras-mlpmix {data['keras_mlpmix']}"
+        + (f" at commit `{data['commit']}`" if data.get("commit") else "")
+        + f", Python {data['python']}; the run took {data['wall_s'] / 60:.0f} "
+        "minutes.",
+        "",
+        _load_targets(targets_file).markdown_table([data]),
+        "",
+        f"- CIFAR-100 Mixer training step, batch {cifar['batch_size']}: "
+        f"{cifar['keras_mlpmix']['median_s'] * 1e3:.0f} ms, the keras-io design "
+        f"{cifar['keras_io_design']['median_s'] * 1e3:.0f} ms.",
+        f"- FNet at {tuple(fourier['shape'])}: Fourier mixing "
+        f"{fourier['fourier_mixing_s'] * 1e3:.1f} ms of the block's "
+        f"{fourier['fnet_block_s'] * 1e3:.1f} ms.",
+        f"- `import keras` {imports['import_keras_s']:.2f} s; `import "
+        f"keras_mlpmix` adds {imports['import_keras_mlpmix_added_s']:.3f} s "
+        f"(median of {imports['runs']} fresh processes).",
+        "",
+        "```text",
+        *(format_table(entry) + "\n" for entry in data["paper_sizes"]),
+        "```",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def result_section(path: pathlib.Path, targets_file: pathlib.Path | None = None) -> str:
     """The Markdown section of one results file."""
     data = json.loads(path.read_text())
+    if targets_file is not None and isinstance(data, dict) and "paper_sizes" in data:
+        return suite_section(path, data, targets_file)
     lines = [f"### `{path.name}`", ""]
     if _is_table(data):
         return "\n".join(lines + _table(data))
@@ -79,15 +126,21 @@ def result_section(path: pathlib.Path) -> str:
     return "\n".join(lines)
 
 
-def results_page(results_dir: pathlib.Path) -> str:
-    """The Markdown of every results file of `results_dir`, by file name."""
+def results_page(
+    results_dir: pathlib.Path, targets_file: pathlib.Path | None = None
+) -> str:
+    """The Markdown of every results file of `results_dir`, by file name.
+
+    Files of `benchmarks/suite.py` are shown against the targets defined in
+    `targets_file` when it is given.
+    """
     files = sorted(results_dir.glob("*.json"))
     if not files:
         return (
             "No benchmark results are committed in `benchmarks/results/` yet: "
             "this page shows figures only from files found there.\n"
         )
-    return "\n".join(result_section(path) for path in files)
+    return "\n".join(result_section(path, targets_file) for path in files)
 
 
 def write_results_page(
@@ -95,9 +148,8 @@ def write_results_page(
 ) -> list[pathlib.Path]:
     """Writes `out_dir/benchmark_results.md`."""
     path = out_dir / "benchmark_results.md"
-    return write_generated(
-        {path: results_page(results_dir)}, out_dir, "benchmark_results.md"
-    )
+    page = results_page(results_dir, results_dir.parent / "targets.py")
+    return write_generated({path: page}, out_dir, "benchmark_results.md")
 
 
 def _generate(app):
