@@ -7,6 +7,7 @@ from keras_mlpmix.models.image_classifier import ImageClassifier
 from keras_mlpmix.models.image_preprocessor import ImagePreprocessor
 from keras_mlpmix.models.mlp_mixer_backbone import MLPMixerBackbone
 from keras_mlpmix.models.presets import list_presets
+from keras_mlpmix.models.xla_model import XLAModel
 
 __all__ = [
     "Backbone",
@@ -14,6 +15,7 @@ __all__ = [
     "ImageClassifier",
     "ImagePreprocessor",
     "MLPMixerBackbone",
+    "XLAModel",
     "gMLPBackbone",
     "list_presets",
 ]

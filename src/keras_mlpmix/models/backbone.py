@@ -14,6 +14,7 @@ from keras_mlpmix.layers.argument_checks import (
     check_rate,
 )
 from keras_mlpmix.models import presets
+from keras_mlpmix.models.xla_model import XLAModel
 
 # Megatron-style sharding of every MLP (Shoeybi et al., 2019, sec. 3): the
 # first projection's kernel is split by columns (its output units), the
@@ -32,7 +33,7 @@ _LAYOUTS = {
 }
 
 
-class Backbone(keras.Model):
+class Backbone(XLAModel):
     """Maps images to token features with a stack of all-MLP blocks.
 
     The skeleton of MLP-Mixer (Tolstikhin et al., 2021, Fig. 1), which FNet
@@ -47,6 +48,7 @@ class Backbone(keras.Model):
     `FNetBackbone` and `gMLPBackbone` pass theirs to this class. Stochastic
     depth grows linearly with depth, from 0 at the first block to
     `drop_path_rate` at the last (Huang et al., 2016; timm's rule).
+    `compile()` picks XLA on TensorFlow as on JAX (see `XLAModel`).
 
     Args:
         block: Callable returning one block; called with the keyword

@@ -9,6 +9,7 @@ from keras_mlpmix.layers.argument_checks import check_positive_int, check_rate
 from keras_mlpmix.models import presets
 from keras_mlpmix.models.backbone import Backbone
 from keras_mlpmix.models.image_preprocessor import ImagePreprocessor
+from keras_mlpmix.models.xla_model import XLAModel
 
 _POOLING = {
     "avg": keras.layers.GlobalAveragePooling1D,
@@ -17,7 +18,7 @@ _POOLING = {
 
 
 @keras.saving.register_keras_serializable(package="keras_mlpmix")
-class ImageClassifier(keras.Model):
+class ImageClassifier(XLAModel):
     """Classifies images with a backbone, token pooling and a linear head.
 
     The head of MLP-Mixer (Tolstikhin et al., 2021, Fig. 1) and gMLP (Liu et
@@ -26,6 +27,7 @@ class ImageClassifier(keras.Model):
     An optional `ImagePreprocessor` in front lets the model take raw images
     of any size (e.g. `uint8`); without it the inputs must already have the
     backbone's size and normalisation.
+    `compile()` picks XLA on TensorFlow as on JAX (see `XLAModel`).
 
     Args:
         backbone: A `Backbone` (e.g. `MLPMixerBackbone`).
