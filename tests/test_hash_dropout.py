@@ -43,8 +43,9 @@ def _masks(rate, shape=(256, 32, 32), seed=None, calls=1):
     return [_np(layer(x, training=True)) for _ in range(calls)]
 
 
-@given(st.floats(0.01, 0.95), st.integers(0, 2**16))
+@given(st.floats(0.01, 0.95), st.none() | st.integers(0, 2**16))
 def test_elements_are_dropped_or_kept_and_scaled(rate, seed):
+    # Unseeded, PyTorch takes its own dropout kernel: covered here too.
     x = np.random.default_rng(seed).random((8, 16, 12), "float32") + 0.5
     y = _np(HashDropout(rate, seed=seed)(x, training=True))
     kept = y != 0
@@ -78,6 +79,15 @@ def test_a_seed_reproduces_the_masks():
     a, b, c = _masks(0.3, seed=7), _masks(0.3, seed=7), _masks(0.3, seed=8)
     np.testing.assert_array_equal(a[0], b[0])
     assert not np.array_equal(a[0], c[0])
+
+
+def test_set_random_seed_reproduces_unseeded_masks():
+    masks = []
+    for seed in (5, 5, 6):
+        keras.utils.set_random_seed(seed)
+        masks.append(_masks(0.3)[0])
+    np.testing.assert_array_equal(masks[0], masks[1])
+    assert not np.array_equal(masks[0], masks[2])
 
 
 def test_noise_shape_shares_a_mask_along_its_unit_axes():
