@@ -249,3 +249,12 @@ def test_concept_figures_are_referenced(figure):
     docs = pathlib.Path(__file__).parents[1] / "docs"
     assert (docs / "_static" / "figures" / f"{figure}.svg").is_file()
     assert f"_static/figures/{figure}.svg" in (docs / "concepts.md").read_text()
+
+
+def test_benchmark_page_shows_the_keras_io_design_under_xla_when_measured(tmp_path):
+    result = _suite_result("tensorflow")
+    result["cifar_training"]["keras_io_design_xla"] = {"median_s": 1.2}
+    (tmp_path / "2026-11-23-cpu-tensorflow.json").write_text(json.dumps(result))
+    targets = pathlib.Path(__file__).parents[1] / "benchmarks" / "targets.py"
+    text = benchmark_results.results_page(tmp_path, targets)
+    assert "the keras-io design 1500 ms (1200 ms under XLA)." in text

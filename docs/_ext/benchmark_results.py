@@ -91,7 +91,13 @@ def suite_section(path: pathlib.Path, data: dict, targets_file: pathlib.Path) ->
         "",
         f"- CIFAR-100 Mixer training step, batch {cifar['batch_size']}: "
         f"{cifar['keras_mlpmix']['median_s'] * 1e3:.0f} ms, the keras-io design "
-        f"{cifar['keras_io_design']['median_s'] * 1e3:.0f} ms.",
+        f"{cifar['keras_io_design']['median_s'] * 1e3:.0f} ms"
+        + (
+            f" ({cifar['keras_io_design_xla']['median_s'] * 1e3:.0f} ms under XLA)"
+            if "keras_io_design_xla" in cifar
+            else ""
+        )
+        + ".",
         f"- FNet at {tuple(fourier['shape'])}: Fourier mixing "
         f"{fourier['fourier_mixing_s'] * 1e3:.1f} ms of the block's "
         f"{fourier['fnet_block_s'] * 1e3:.1f} ms.",
