@@ -31,6 +31,18 @@ def mlp(x, w1, b1, w2, b2, approximate=False, gate=None):
     return h @ w2 + b2.reshape(-1)
 
 
+def randomise(layer, seed=0, scale=0.5):
+    """Gives every weight of a built layer random values (biases included).
+
+    Fresh layers start with zero biases, under which a bias added along the
+    wrong axis goes unseen.
+    """
+    rng = np.random.default_rng(seed)
+    for weight in layer.weights:
+        weight.assign(scale * rng.standard_normal(weight.shape))
+    return layer
+
+
 def weights_of(layer):
     """The layer's weights as float64 arrays keyed by their path inside it."""
     prefix = layer.path + "/"

@@ -23,13 +23,24 @@ def test_block_matches_the_papers_equation_in_float64(shape, approximate):
     block = gMLPBlock(2 * half_ffn, approximate_gelu=approximate)
     x = np.random.default_rng(0).standard_normal((batch, tokens, channels))
     block.build(x.shape)
-    # Replace the near-identity gate by a random one so the check sees it.
-    spatial = block.mlp.gate.spatial_proj
-    spatial.kernel.assign(
-        np.random.default_rng(1).standard_normal(spatial.kernel.shape)
-    )
+    # Replace the near-identity gate (and the zero biases) by random weights
+    # so the check sees them.
+    ref.randomise(block, seed=1)
     out = _np(block(x.astype("float32")))
     expected = ref.gmlp_block(x, ref.weights_of(block), 1e-6, 1e-5, approximate)
+    np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("size", [4, 16])
+def test_spatial_bias_stays_on_the_patch_axis_when_sizes_coincide(size):
+    # As many patches as gate channels: the (patches, 1) bias of the spatial
+    # projection must not be taken for a channel bias.
+    gate = SpatialGatingUnit()
+    z = np.random.default_rng(6).standard_normal((2, size, 2 * size))
+    gate.build(z.shape)
+    ref.randomise(gate, seed=7)
+    out = _np(gate(z.astype("float32")))
+    expected = ref.spatial_gating(z, ref.weights_of(gate), 1e-5)
     np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-4)
 
 

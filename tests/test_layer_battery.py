@@ -27,6 +27,13 @@ CASES = [
         (2, 5, 8),
         4,
     ),
+    (
+        layers.AxisDense,
+        {"equation": "abc,bz->azc", "output_shape": (5, 8), "bias_axes": "z"},
+        (2, 6, 8),
+        (2, 5, 8),
+        2,
+    ),
     (layers.DropPath, {"rate": 0.25, "seed": 3}, (4, 6, 8), (4, 6, 8), 0),
     (layers.HashDropout, {"rate": 0.3, "seed": 2}, (4, 6, 8), (4, 6, 8), 0),
     (

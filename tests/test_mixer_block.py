@@ -26,8 +26,23 @@ def test_matches_the_papers_equation_in_float64(shape, approximate):
     batch, tokens, channels, tokens_dim, channels_dim = shape
     block = MixerBlock(tokens_dim, channels_dim, approximate_gelu=approximate)
     x = np.random.default_rng(0).standard_normal((batch, tokens, channels))
+    block.build(x.shape)
+    ref.randomise(block)
     out = _np(block(x.astype("float32")))
     expected = ref.mixer_block(x, ref.weights_of(block), 1e-6, approximate)
+    np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("size", [4, 16])
+def test_token_biases_stay_on_the_token_axis_when_sizes_coincide(size):
+    # As many patches as channels and token-MLP units: a bias of shape
+    # (tokens, 1) must not be taken for a channel bias.
+    block = MixerBlock(tokens_mlp_dim=size, channels_mlp_dim=8)
+    x = np.random.default_rng(4).standard_normal((2, size, size))
+    block.build(x.shape)
+    ref.randomise(block, seed=5)
+    out = _np(block(x.astype("float32")))
+    expected = ref.mixer_block(x, ref.weights_of(block), 1e-6)
     np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-4)
 
 

@@ -40,6 +40,8 @@ def test_mixing_axis_one_is_channel_mixing_of_the_transpose(
         .standard_normal((batch, tokens, channels))
         .astype("float32")
     )
+    token_mlp.build(x.shape)
+    ref.randomise(token_mlp)  # nonzero biases, whose axis is under test
     out = _np(token_mlp(x))
     channel_mlp = MLP(hidden)
     channel_mlp.build((batch, channels, tokens))

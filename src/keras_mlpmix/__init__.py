@@ -11,6 +11,7 @@ and converted by `keras_mlpmix.weights`; `keras_mlpmix.datasets` and
 from keras_mlpmix import datasets, layers, models, training, weights
 from keras_mlpmix.layers import (
     MLP,
+    AxisDense,
     DropPath,
     FNetBlock,
     FourierMixing,
@@ -35,6 +36,7 @@ from keras_mlpmix.version import __version__
 
 __all__ = [
     "MLP",
+    "AxisDense",
     "Backbone",
     "DropPath",
     "FNetBackbone",

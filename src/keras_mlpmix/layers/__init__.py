@@ -1,5 +1,6 @@
 """The layers of keras-mlpmix: blocks of MLP-Mixer, FNet and gMLP and their parts."""
 
+from keras_mlpmix.layers.axis_dense import AxisDense
 from keras_mlpmix.layers.drop_path import DropPath
 from keras_mlpmix.layers.fnet_block import FNetBlock
 from keras_mlpmix.layers.fourier_mixing import FourierMixing
@@ -13,6 +14,7 @@ from keras_mlpmix.layers.spatial_gating_unit import SpatialGatingUnit
 
 __all__ = [
     "MLP",
+    "AxisDense",
     "DropPath",
     "FNetBlock",
     "FourierMixing",

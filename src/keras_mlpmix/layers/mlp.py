@@ -8,6 +8,7 @@ import keras
 from keras import ops
 
 from keras_mlpmix.layers.argument_checks import check_positive_int, check_rate
+from keras_mlpmix.layers.axis_dense import AxisDense
 from keras_mlpmix.layers.hash_dropout import HashDropout
 
 _LETTERS = "abcdefgh"
@@ -144,7 +145,7 @@ class MLP(keras.layers.Layer):
         def projection(name, inward, size):
             output_shape = list(input_shape[1:])
             output_shape[axis - 1] = size
-            return keras.layers.EinsumDense(
+            return AxisDense(
                 _projection_equation(rank, axis, inward),
                 output_shape=output_shape,
                 bias_axes="z" if inward else _LETTERS[axis],

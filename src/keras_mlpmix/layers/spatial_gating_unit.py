@@ -10,6 +10,7 @@ from keras_mlpmix.layers.argument_checks import (
     check_known_dims,
     check_rank,
 )
+from keras_mlpmix.layers.axis_dense import AxisDense
 
 
 @keras.saving.register_keras_serializable(package="keras_mlpmix")
@@ -76,7 +77,7 @@ class SpatialGatingUnit(keras.layers.Layer):
         gate_shape = (input_shape[0], num_patches, channels // 2)
         self.norm.build(gate_shape)
         # A Dense along the patch axis: kernel (N, N) in (in, out) layout.
-        self.spatial_proj = keras.layers.EinsumDense(
+        self.spatial_proj = AxisDense(
             "bnc,nm->bmc",
             output_shape=(num_patches, None),
             bias_axes="m",
