@@ -355,3 +355,22 @@ def test_preprocessor_checks_the_number_of_channels():
         ImagePreprocessor(4, mean=(0.1, 0.2))(np.zeros((1, 4, 4, 3)))
     with pytest.raises(ValueError, match=r"rank 4"):
         ImagePreprocessor(4)(np.zeros((4, 4, 3)))
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_loss_scaled_float16_training_stays_finite(family):
+    # The Fourier transform and LayerNorm statistics run in float32; the loss
+    # is scaled so that float16 gradients do not underflow.
+    backbone = _small(family, dtype="mixed_float16")
+    classifier = ImageClassifier(backbone, num_classes=3, head_dtype="float32")
+    optimizer = keras.optimizers.LossScaleOptimizer(keras.optimizers.Adam(1e-2))
+    classifier.compile(
+        optimizer=optimizer,
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
+    images, labels = _images((8, 16, 16, 3)), np.arange(8) % 3
+    history = classifier.fit(images, labels, epochs=3, batch_size=4, verbose=0)
+    assert np.isfinite(history.history["loss"]).all()
+    assert all(np.isfinite(_np(weight)).all() for weight in classifier.weights)
+    assert np.isfinite(classifier.predict_on_batch(images)).all()
+    assert float(_np(optimizer.dynamic_scale)) > 1  # the loss was scaled
