@@ -20,7 +20,7 @@ class XLAModel(keras.Model):
     took 135 s to compile the CIFAR-100 training step on that machine).
     Pass `jit_compile=False` or `True` to choose yourself.
 
-    `Backbone` and `ImageClassifier` are `XLAModel`s.
+    `Backbone` and `ImageClassifier` derive from `XLAModel`.
 
     Example:
 
