@@ -16,7 +16,8 @@ class AxisDense(keras.layers.EinsumDense):
     as in token mixing, then goes onto the channels when `N == C`: silently
     wrong logits (0.1 on logits of 0.4 against timm for a 16-patch,
     16-channel Mixer). Adding it as `ops.add(bias, x)` broadcasts as NumPy
-    does on every backend. The weights and the equation are EinsumDense's.
+    does on every backend. Everything else (weights, equation, activation)
+    is EinsumDense's.
 
     Args:
         equation: The einsum equation, as for `EinsumDense`.
@@ -40,7 +41,9 @@ class AxisDense(keras.layers.EinsumDense):
 
     def call(self, inputs, training=None):
         outputs = ops.einsum(self.equation, inputs, self.kernel)
-        return outputs if self.bias is None else self.add_bias(outputs)
+        if self.bias is not None:
+            outputs = self.add_bias(outputs)
+        return self.activation(outputs)
 
     def add_bias(self, outputs):
         """`outputs + bias`, broadcast along the axes named in `bias_axes`."""

@@ -110,7 +110,7 @@ class HashDropout(keras.layers.Layer):
     `keras.random.SeedGenerator`, which costs about one elementwise pass
     instead of a random-number generator call per element. All MLPs,
     stochastic depth and the classifier head of keras-mlpmix drop out this
-    way. One exception: on PyTorch, without a seed and a `noise_shape`, the
+    way. One exception: on PyTorch, with neither a seed nor a `noise_shape`, the
     layer calls `keras.random.dropout`, which PyTorch runs as one fused
     kernel; the CIFAR-100 Mixer's training step took 948 ms that way
     against 1157 ms with the hash (eager, 2 CPU cores).
