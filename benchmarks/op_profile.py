@@ -1,0 +1,179 @@
+"""Where the time of one call goes, operation by operation.
+
+    KERAS_BACKEND=jax python benchmarks/op_profile.py train mixer_b16_224 --batch-size 8
+    KERAS_BACKEND=torch python benchmarks/op_profile.py fnet-block
+
+Workloads: `inference PRESET` (`predict_on_batch`), `train PRESET` (one
+`train_on_batch` step with AdamW, as `benchmarks/suite.py` times it) and
+`fnet-block` (an `FNetBlock` forward at the CIFAR-100 size, batch 256).
+
+On JAX the calls are traced with `jax.profiler`, and every XLA operation
+that ran is named after the layers its HLO metadata points to: the table
+sums the time per layer (blocks merged, forward and backward apart) and
+lists the slowest operations with the number of blocks each one's fused
+computation spans. On PyTorch it prints `torch.profiler`'s table of
+operators. TensorFlow is not supported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import glob
+import gzip
+import json
+import os
+import pathlib
+import re
+import tempfile
+
+
+def workload(args):
+    """The call to profile, built and run once (compilation done)."""
+    import keras
+    import numpy as np
+    from keras import ops
+
+    from keras_mlpmix.layers import FNetBlock
+    from keras_mlpmix.models import ImageClassifier
+
+    rng = np.random.default_rng(0)
+    if args.workload == "fnet-block":
+        shape = (args.batch_size or 256, 64, 256)
+        tokens = keras.Input(shape[1:])
+        model = keras.Model(tokens, ops.sum(FNetBlock(ffn_dim=256)(tokens), -1))
+        model.compile()
+        inputs = ops.convert_to_tensor(rng.standard_normal(shape), "float32")
+        call = lambda: model.predict_on_batch(inputs)  # noqa: E731
+    else:
+        if args.preset is None:
+            raise SystemExit(f"`{args.workload}` needs a preset name.")
+        model = ImageClassifier.from_preset(args.preset, weights=False)
+        batch_size = args.batch_size or 16
+        images = ops.convert_to_tensor(
+            rng.random((batch_size, *model.input_shape[1:])), "float32"
+        )
+        if args.workload == "inference":
+            model.compile()
+            call = lambda: model.predict_on_batch(images)  # noqa: E731
+        else:
+            model.compile(
+                optimizer=keras.optimizers.AdamW(1e-4),
+                loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            )
+            labels = rng.integers(0, model.output_shape[-1], batch_size)
+            call = lambda: model.train_on_batch(images, labels)  # noqa: E731
+    call()
+    return call
+
+
+def _layers(op_name: str) -> tuple[str, str]:
+    """`(phase, layer path)` of an HLO `op_name` such as
+    `jit(train_step)/transpose(jvp(backbone))/block_3/token_mixing/fc1/dot`."""
+    phase = "backward" if "transpose(" in op_name else "forward"
+    names = []
+    for part in op_name.split("/")[1:-1]:
+        name = re.sub(r"^(?:\w+\()+|\)+$", "", part)
+        if re.fullmatch(r"[A-Za-z]\w*", name) and not part.startswith("jit("):
+            names.append(name)
+    return phase, re.sub(r"block_\d+", "block_*", "/".join(names[1:]) or "(model)")
+
+
+def profile_jax(call, repeats: int, dump_dir: str, top: int):
+    import jax
+
+    trace_dir = tempfile.mkdtemp(prefix="keras_mlpmix_trace_")
+    with jax.profiler.trace(trace_dir, create_perfetto_trace=True):
+        for _ in range(repeats):
+            call()
+    # The model's step is the largest module XLA compiled.
+    module = max(glob.glob(f"{dump_dir}/*after_optimizations.txt"), key=os.path.getsize)
+    hlo = pathlib.Path(module).read_text()
+    bodies = {
+        m.group(1): m.group(2)
+        for m in re.finditer(r"^%([\w.\-]+) .*?\{\n(.*?)\n\}", hlo, re.S | re.M)
+    }
+    instructions = {}
+    for m in re.finditer(r"^\s*(?:ROOT )?%([\w.\-]+) = (.*)$", hlo, re.M):
+        name, rest = m.groups()
+        called = re.search(r"calls=%([\w.\-]+)", rest)
+        body = bodies.get(called.group(1), "") if called else ""
+        # A fusion is named after its matrix product or FFT if it has one
+        # (they cost the most), else after its root.
+        heavy = re.search(r" (?:dot|convolution|fft)\(.*?op_name=\"([^\"]*)\"", body)
+        op_name = heavy or re.search(r'op_name="([^"]*)"', rest)
+        blocks = set(re.findall(r"block_(\d+)/", body + rest))
+        instructions[name] = (op_name.group(1) if op_name else "", len(blocks))
+
+    trace = glob.glob(f"{trace_dir}/**/perfetto_trace.json.gz", recursive=True)[0]
+    with gzip.open(trace) as file:
+        events = json.load(file)
+    events = events["traceEvents"] if isinstance(events, dict) else events
+    per_op = collections.Counter()
+    for event in events:
+        if event.get("ph") == "X" and event["name"] in instructions:
+            per_op[event["name"]] += event["dur"] / 1e3 / repeats
+    per_layer = collections.Counter()
+    for name, ms in per_op.items():
+        per_layer[_layers(instructions[name][0])] += ms
+    total = sum(per_op.values())
+
+    print(f"XLA operations: {total:.1f} ms per call (HLO: {module})\n")
+    print(f"{'ms':>9} {'share':>6}  phase     layer")
+    for (phase, layer), ms in per_layer.most_common(top):
+        print(f"{ms:9.1f} {ms / total:6.1%}  {phase:9s} {layer}")
+    # One XLA operation should belong to one block; those that span several
+    # recompute work of every block they span.
+    spanning = sum(ms for name, ms in per_op.items() if instructions[name][1] > 1)
+    print(
+        f"\nOperations spanning 2+ blocks: {spanning:.1f} ms ({spanning / total:.1%})"
+    )
+    print(f"\n{'ms':>9} {'blocks':>6}  operation (layer)")
+    for name, ms in per_op.most_common(top):
+        op_name, blocks = instructions[name]
+        phase, layer = _layers(op_name)
+        print(f"{ms:9.1f} {blocks:6d}  {name} ({phase} {layer})")
+
+
+def profile_torch(call, repeats: int, top: int):
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        for _ in range(repeats):
+            call()
+    print(f"Operators over {repeats} calls:")
+    print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=top))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("workload", choices=("inference", "train", "fnet-block"))
+    parser.add_argument("preset", nargs="?", help="preset name (not for fnet-block)")
+    parser.add_argument("--batch-size", type=int, default=None)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--top", type=int, default=20)
+    args = parser.parse_args(argv)
+
+    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    if backend == "jax":
+        # The HLO dump names each fusion's layers; XLA reads the flag when
+        # the backend starts, so it is set before Keras imports JAX.
+        dump_dir = tempfile.mkdtemp(prefix="keras_mlpmix_hlo_")
+        flags = (
+            os.environ.get("XLA_FLAGS", ""),
+            f"--xla_dump_to={dump_dir}",
+            "--xla_dump_hlo_as_text",
+            "--xla_dump_hlo_module_re=.*_step.*",
+        )
+        os.environ["XLA_FLAGS"] = " ".join(flags).strip()
+        profile_jax(workload(args), args.repeats, dump_dir, args.top)
+    elif backend == "torch":
+        profile_torch(workload(args), args.repeats, args.top)
+    else:
+        raise SystemExit(
+            f"op_profile.py supports KERAS_BACKEND=jax or torch. Received: {backend!r}."
+        )
+
+
+if __name__ == "__main__":
+    main()

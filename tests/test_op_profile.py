@@ -1,0 +1,53 @@
+import importlib.util
+import os
+import pathlib
+import subprocess
+import sys
+
+import keras
+
+SCRIPT = pathlib.Path(__file__).parents[1] / "benchmarks" / "op_profile.py"
+
+
+def _module():
+    spec = importlib.util.spec_from_file_location("op_profile", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_hlo_op_names_become_layer_paths():
+    layers = _module()._layers
+    assert layers(
+        "jit(train_step)/transpose(jvp(mlp_mixer_backbone))/block_11/token_norm/"
+        "jit(_var)/add_any"
+    ) == ("backward", "block_*/token_norm")
+    assert layers("jit(predict_step)/f_net_block/mlp/fc1/abc,cz->abz/dot_general") == (
+        "forward",
+        "mlp/fc1",
+    )
+    assert layers("jit(predict_step)/reduce_sum") == ("forward", "(model)")
+
+
+def test_profiles_an_fnet_block_or_says_which_backends_it_supports():
+    backend = keras.backend.backend()
+    arguments = ["fnet-block", "--batch-size", "4", "--repeats", "1", "--top", "40"]
+    run = subprocess.run(
+        [sys.executable, str(SCRIPT), *arguments],
+        env={**os.environ, "KERAS_BACKEND": backend},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if backend == "tensorflow":
+        assert run.returncode != 0
+        assert "supports KERAS_BACKEND=jax or torch" in run.stderr
+    elif backend == "jax":
+        assert run.returncode == 0, run.stderr
+        rows = {
+            line.split()[-1] for line in run.stdout.splitlines() if "forward" in line
+        }
+        assert {"fourier", "fourier_norm", "mlp/fc1", "mlp/fc2"} <= rows
+    else:
+        assert run.returncode == 0, run.stderr
+        assert "aten::_fft_c2c" in run.stdout
