@@ -12,6 +12,7 @@ from keras_mlpmix.layers.argument_checks import (
     check_rate,
 )
 from keras_mlpmix.layers.drop_path import DropPath
+from keras_mlpmix.layers.fusion_barrier import fusion_barrier
 from keras_mlpmix.layers.mlp import MLP
 from keras_mlpmix.layers.spatial_gating_unit import SpatialGatingUnit
 
@@ -104,6 +105,7 @@ class gMLPBlock(keras.layers.Layer):
         self.mlp.build(input_shape)
 
     def call(self, inputs, training=None):
+        inputs = fusion_barrier(inputs)
         return inputs + self.drop_path(
             self.mlp(self.norm(inputs), training=training), training=training
         )

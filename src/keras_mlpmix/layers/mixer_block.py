@@ -12,6 +12,7 @@ from keras_mlpmix.layers.argument_checks import (
     check_rate,
 )
 from keras_mlpmix.layers.drop_path import DropPath
+from keras_mlpmix.layers.fusion_barrier import fusion_barrier
 from keras_mlpmix.layers.mlp import MLP
 
 
@@ -110,6 +111,7 @@ class MixerBlock(keras.layers.Layer):
             layer.build(input_shape)
 
     def call(self, inputs, training=None):
+        inputs = fusion_barrier(inputs)
         x = inputs + self.drop_path(
             self.token_mlp(self.token_norm(inputs), training=training),
             training=training,
