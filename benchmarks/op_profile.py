@@ -34,34 +34,31 @@ def workload(args):
     import numpy as np
     from keras import ops
 
+    from keras_mlpmix.benchmark.throughput import compile_for_training, random_images
     from keras_mlpmix.layers import FNetBlock
     from keras_mlpmix.models import ImageClassifier
 
-    rng = np.random.default_rng(0)
     if args.workload == "fnet-block":
         shape = (args.batch_size or 256, 64, 256)
         tokens = keras.Input(shape[1:])
         model = keras.Model(tokens, ops.sum(FNetBlock(ffn_dim=256)(tokens), -1))
         model.compile()
-        inputs = ops.convert_to_tensor(rng.standard_normal(shape), "float32")
+        inputs = ops.convert_to_tensor(
+            np.random.default_rng(0).standard_normal(shape), "float32"
+        )
         call = lambda: model.predict_on_batch(inputs)  # noqa: E731
     else:
         if args.preset is None:
             raise SystemExit(f"`{args.workload}` needs a preset name.")
         model = ImageClassifier.from_preset(args.preset, weights=False)
         batch_size = args.batch_size or 16
-        images = ops.convert_to_tensor(
-            rng.random((batch_size, *model.input_shape[1:])), "float32"
-        )
+        images = random_images(batch_size, model.input_shape[1:3])
         if args.workload == "inference":
             model.compile()
             call = lambda: model.predict_on_batch(images)  # noqa: E731
         else:
-            model.compile(
-                optimizer=keras.optimizers.AdamW(1e-4),
-                loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-            )
-            labels = rng.integers(0, model.output_shape[-1], batch_size)
+            compile_for_training(model)
+            labels = np.arange(batch_size) % model.output_shape[-1]
             call = lambda: model.train_on_batch(images, labels)  # noqa: E731
     call()
     return call
@@ -82,10 +79,14 @@ def _layers(op_name: str) -> tuple[str, str]:
 def profile_jax(call, repeats: int, dump_dir: str, top: int):
     import jax
 
-    trace_dir = tempfile.mkdtemp(prefix="keras_mlpmix_trace_")
-    with jax.profiler.trace(trace_dir, create_perfetto_trace=True):
-        for _ in range(repeats):
-            call()
+    with tempfile.TemporaryDirectory() as trace_dir:
+        with jax.profiler.trace(trace_dir, create_perfetto_trace=True):
+            for _ in range(repeats):
+                call()
+        trace = glob.glob(f"{trace_dir}/**/perfetto_trace.json.gz", recursive=True)
+        with gzip.open(trace[0]) as file:
+            events = json.load(file)
+    events = events["traceEvents"] if isinstance(events, dict) else events
     # The model's step is the largest module XLA compiled.
     module = max(glob.glob(f"{dump_dir}/*after_optimizations.txt"), key=os.path.getsize)
     hlo = pathlib.Path(module).read_text()
@@ -105,10 +106,6 @@ def profile_jax(call, repeats: int, dump_dir: str, top: int):
         blocks = set(re.findall(r"block_(\d+)/", body + rest))
         instructions[name] = (op_name.group(1) if op_name else "", len(blocks))
 
-    trace = glob.glob(f"{trace_dir}/**/perfetto_trace.json.gz", recursive=True)[0]
-    with gzip.open(trace) as file:
-        events = json.load(file)
-    events = events["traceEvents"] if isinstance(events, dict) else events
     per_op = collections.Counter()
     for event in events:
         if event.get("ph") == "X" and event["name"] in instructions:
@@ -118,7 +115,7 @@ def profile_jax(call, repeats: int, dump_dir: str, top: int):
         per_layer[_layers(instructions[name][0])] += ms
     total = sum(per_op.values())
 
-    print(f"XLA operations: {total:.1f} ms per call (HLO: {module})\n")
+    print(f"XLA operations of {pathlib.Path(module).name}: {total:.1f} ms per call\n")
     print(f"{'ms':>9} {'share':>6}  phase     layer")
     for (phase, layer), ms in per_layer.most_common(top):
         print(f"{ms:9.1f} {ms / total:6.1%}  {phase:9s} {layer}")
@@ -158,15 +155,16 @@ def main(argv=None):
     if backend == "jax":
         # The HLO dump names each fusion's layers; XLA reads the flag when
         # the backend starts, so it is set before Keras imports JAX.
-        dump_dir = tempfile.mkdtemp(prefix="keras_mlpmix_hlo_")
+        dump_dir = tempfile.TemporaryDirectory()
         flags = (
             os.environ.get("XLA_FLAGS", ""),
-            f"--xla_dump_to={dump_dir}",
+            f"--xla_dump_to={dump_dir.name}",
             "--xla_dump_hlo_as_text",
             "--xla_dump_hlo_module_re=.*_step.*",
         )
         os.environ["XLA_FLAGS"] = " ".join(flags).strip()
-        profile_jax(workload(args), args.repeats, dump_dir, args.top)
+        with dump_dir:
+            profile_jax(workload(args), args.repeats, dump_dir.name, args.top)
     elif backend == "torch":
         profile_torch(workload(args), args.repeats, args.top)
     else:

@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import keras
+import pytest
 
 SCRIPT = pathlib.Path(__file__).parents[1] / "benchmarks" / "op_profile.py"
 
@@ -29,11 +30,18 @@ def test_hlo_op_names_become_layer_paths():
     assert layers("jit(predict_step)/reduce_sum") == ("forward", "(model)")
 
 
-def test_profiles_an_fnet_block_or_says_which_backends_it_supports():
+@pytest.mark.parametrize(
+    "workload, layer",
+    [
+        (["fnet-block", "--batch-size", "4"], "fourier"),
+        (["train", "mixer_cifar100", "--batch-size", "2"], "block_*/token_mlp/fc1"),
+    ],
+    ids=["fnet-block", "train"],
+)
+def test_profiles_a_workload_or_says_which_backends_it_supports(workload, layer):
     backend = keras.backend.backend()
-    arguments = ["fnet-block", "--batch-size", "4", "--repeats", "1", "--top", "40"]
     run = subprocess.run(
-        [sys.executable, str(SCRIPT), *arguments],
+        [sys.executable, str(SCRIPT), *workload, "--repeats", "1", "--top", "60"],
         env={**os.environ, "KERAS_BACKEND": backend},
         capture_output=True,
         text=True,
@@ -44,10 +52,8 @@ def test_profiles_an_fnet_block_or_says_which_backends_it_supports():
         assert "supports KERAS_BACKEND=jax or torch" in run.stderr
     elif backend == "jax":
         assert run.returncode == 0, run.stderr
-        rows = {
-            line.split()[-1] for line in run.stdout.splitlines() if "forward" in line
-        }
-        assert {"fourier", "fourier_norm", "mlp/fc1", "mlp/fc2"} <= rows
+        rows = {line.split()[-1] for line in run.stdout.splitlines() if "%" in line}
+        assert layer in rows
     else:
         assert run.returncode == 0, run.stderr
-        assert "aten::_fft_c2c" in run.stdout
+        assert "aten::" in run.stdout

@@ -101,6 +101,16 @@ def measure_inference(
     )
 
 
+def compile_for_training(model: keras.Model, jit_compile: bool | str = "auto"):
+    """Compiles `model` with AdamW and sparse categorical cross-entropy on
+    logits, the recipe the presets are trained with."""
+    model.compile(
+        optimizer=keras.optimizers.AdamW(1e-4),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        jit_compile=jit_compile,
+    )
+
+
 def measure_train_step(
     model: keras.Model,
     batch_size: int,
@@ -112,15 +122,10 @@ def measure_train_step(
 ) -> Measurement:
     """Times one `train_on_batch` step: forward, backward and AdamW update.
 
-    The model is (re)compiled here with AdamW and sparse categorical
-    cross-entropy on logits, the recipe the presets are trained with.
+    The model is (re)compiled here by `compile_for_training`.
     """
     num_classes = model.output_shape[-1]
-    model.compile(
-        optimizer=keras.optimizers.AdamW(1e-4),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        jit_compile=jit_compile,
-    )
+    compile_for_training(model, jit_compile)
     images = random_images(batch_size, model.input_shape[1:3])
     labels = ops.convert_to_tensor(
         np.random.default_rng(1).integers(0, num_classes, batch_size), "int32"

@@ -19,8 +19,7 @@ def fusion_barrier(x):
     input through one makes XLA compute that gradient once per block.
     `MixerBlock` and `gMLPBlock` do: 1.6x faster Mixer-B/16 (batch 8)
     and 1.8x faster gMLP-S/16 (batch 16) training steps, the same inference
-    speed.
-    FNet's post-norm blocks gained nothing measurable and go without.
+    speed. FNet's post-norm blocks gained nothing measurable and go without.
 
     The predicate, `s == s or s != s` for one element `s` of `x`, is true
     for every value, NaN included, but XLA cannot tell at compile time. The
