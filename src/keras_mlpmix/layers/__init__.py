@@ -1,6 +1,5 @@
-"""The layers of keras-mlpmix: blocks of MLP-Mixer, FNet and gMLP and their parts."""
+"""The layers of keras-mlpmix: the blocks of MLP-Mixer, FNet, gMLP and ResMLP and their parts."""
 
-from keras_mlpmix.layers.axis_dense import AxisDense
 from keras_mlpmix.layers.drop_path import DropPath
 from keras_mlpmix.layers.fnet_block import FNetBlock
 from keras_mlpmix.layers.fourier_mixing import FourierMixing
@@ -10,11 +9,12 @@ from keras_mlpmix.layers.mixer_block import MixerBlock
 from keras_mlpmix.layers.mlp import MLP
 from keras_mlpmix.layers.patches import Patches, PatchesToImage
 from keras_mlpmix.layers.position_embedding import PositionEmbedding
+from keras_mlpmix.layers.resmlp_block import Affine, ResMLPBlock
 from keras_mlpmix.layers.spatial_gating_unit import SpatialGatingUnit
 
 __all__ = [
     "MLP",
-    "AxisDense",
+    "Affine",
     "DropPath",
     "FNetBlock",
     "FourierMixing",
@@ -23,6 +23,7 @@ __all__ = [
     "Patches",
     "PatchesToImage",
     "PositionEmbedding",
+    "ResMLPBlock",
     "SpatialGatingUnit",
     "gMLPBlock",
 ]

@@ -2,78 +2,198 @@
 
 Every check raises an error that names the argument, the value received and
 what would be valid, so that a mistake is reported where it is made rather
-than as a shape error deep inside a backend.
+than as a shape error deep inside a backend. Integers may be Python or NumPy
+integers; booleans are never taken for numbers, nor strings for booleans.
 """
 
 from __future__ import annotations
 
+import difflib
+import inspect
+import math
 import numbers
 
+import keras
+import numpy as np
 
-def check_positive_int(name: str, value: object) -> int:
-    """Returns `value` if it is an integer >= 1, else raises.
+from keras_mlpmix.errors import InvalidTypeError, InvalidValueError
+
+# The largest size of one axis that every backend indexes (int32).
+MAX_SIZE = 2**31 - 1
+
+# Keyword arguments that `keras.layers.Layer.__init__` itself accepts.
+LAYER_KEYWORDS = frozenset(
+    {"name", "dtype", "trainable", "autocast", "activity_regularizer"}
+)
+
+
+def _describe(name: str, value: object) -> str:
+    return f"{name}={value!r} of type {type(value).__name__}"
+
+
+def check_int(name: str, value: object, minimum: int = 1, maximum: int = MAX_SIZE):
+    """Returns `value` as an int if it is an integer in `[minimum, maximum]`.
 
     Raises:
         TypeError: if `value` is not an integer (booleans are rejected).
-        ValueError: if `value` is smaller than 1.
+        ValueError: if it lies outside the range.
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(
-            f"`{name}` must be a positive integer. "
-            f"Received: {name}={value!r} of type {type(value).__name__}."
+    wanted = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise InvalidTypeError(
+            f"`{name}` must be {wanted}. Received: {_describe(name, value)}."
         )
-    if value < 1:
-        raise ValueError(
-            f"`{name}` must be a positive integer. Received: {name}={value}."
+    if not minimum <= value <= maximum:
+        raise InvalidValueError(
+            f"`{name}` must be {wanted}, at most {maximum}. Received: {name}={value}."
         )
     return int(value)
 
 
+def check_positive_int(name: str, value: object) -> int:
+    """Returns `value` if it is an integer in `[1, 2**31 - 1]`, else raises.
+
+    Raises:
+        TypeError: if `value` is not an integer (booleans are rejected).
+        ValueError: if it is smaller than 1 or larger than any backend holds.
+    """
+    return check_int(name, value, minimum=1)
+
+
+def check_bool(name: str, value: object) -> bool:
+    """Returns `value` if it is a boolean (Python or NumPy), else raises TypeError."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise InvalidTypeError(
+            f"`{name}` must be True or False. Received: {_describe(name, value)}."
+        )
+    return bool(value)
+
+
+def check_float(name: str, value: object) -> float:
+    """Returns `value` as a float if it is a finite real number, else raises."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise InvalidTypeError(
+            f"`{name}` must be a finite number. Received: {_describe(name, value)}."
+        )
+    if not math.isfinite(value):
+        raise InvalidValueError(
+            f"`{name}` must be a finite number. Received: {name}={value}."
+        )
+    return float(value)
+
+
 def check_rate(name: str, value: object) -> float:
     """Returns `value` as a float if it lies in [0, 1), else raises."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"`{name}` must be a float in [0, 1). "
-            f"Received: {name}={value!r} of type {type(value).__name__}."
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise InvalidTypeError(
+            f"`{name}` must be a float in [0, 1). Received: {_describe(name, value)}."
         )
     if not 0.0 <= value < 1.0:
-        raise ValueError(
+        raise InvalidValueError(
             f"`{name}` must be a float in [0, 1). Received: {name}={value}."
         )
     return float(value)
 
 
 def check_epsilon(name: str, value: object) -> float:
-    """Returns `value` as a float if it is a positive number, else raises."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"`{name}` must be a positive float. "
-            f"Received: {name}={value!r} of type {type(value).__name__}."
+    """Returns `value` as a float if it is a finite positive number, else raises."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise InvalidTypeError(
+            f"`{name}` must be a positive float. Received: {_describe(name, value)}."
         )
-    if not value > 0:
-        raise ValueError(
-            f"`{name}` must be a positive float. Received: {name}={value}."
+    if not 0 < value < math.inf:
+        raise InvalidValueError(
+            f"`{name}` must be a finite positive float. Received: {name}={value}."
         )
     return float(value)
 
 
 def check_pair(name: str, value: object) -> tuple[int, int]:
     """Returns `value` as `(height, width)`; accepts an int or two ints."""
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, (list, tuple, np.ndarray)):
         if len(value) != 2:
-            raise ValueError(
+            raise InvalidValueError(
                 f"`{name}` must be an int or a pair of ints (height, width). "
                 f"Received: {name}={value!r}."
             )
         return (check_positive_int(name, value[0]), check_positive_int(name, value[1]))
-    size = check_positive_int(name, value)
-    return (size, size)
+    if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
+        size = check_positive_int(name, value)
+        return (size, size)
+    raise InvalidTypeError(
+        f"`{name}` must be an int or a pair of ints (height, width). "
+        f"Received: {_describe(name, value)}."
+    )
+
+
+def check_choice(name: str, value: object, choices) -> object:
+    """Returns `value` if it is one of `choices`, else raises ValueError."""
+    choices = tuple(choices)
+    if not isinstance(value, (str, type(None))) or value not in choices:
+        raise InvalidValueError(
+            f"`{name}` must be one of {choices}. Received: {name}={value!r}."
+        )
+    return value
+
+
+def check_string(name: str, value: object) -> str:
+    """Returns `value` if it is a non-empty string, else raises TypeError or ValueError."""
+    if not isinstance(value, str):
+        raise InvalidTypeError(
+            f"`{name}` must be a string. Received: {_describe(name, value)}."
+        )
+    if not value:
+        raise InvalidValueError(f"`{name}` must not be empty.")
+    return value
+
+
+def check_dtype_policy(name: str, value: object):
+    """Returns `value` as a Keras dtype policy (None stays None), or raises ValueError."""
+    if value is None:
+        return None
+    try:
+        return keras.dtype_policies.get(value)
+    except (ValueError, TypeError) as error:
+        raise InvalidValueError(
+            f"`{name}` must be a Keras dtype policy such as 'float32' or "
+            f"'mixed_bfloat16'. Received: {name}={value!r} ({error})."
+        ) from error
+
+
+def check_keywords(owner: str, kwargs: dict, valid) -> None:
+    """Raises TypeError naming the first of `kwargs` not in `valid`.
+
+    The message suggests the closest valid name, so that a misspelt argument
+    is reported rather than ignored.
+    """
+    valid = sorted(set(valid))
+    for key in kwargs:
+        if key in valid:
+            continue
+        close = difflib.get_close_matches(key, valid, n=1)
+        hint = f" Did you mean `{close[0]}`?" if close else ""
+        raise InvalidTypeError(
+            f"{owner} got an unexpected keyword argument `{key}`.{hint} "
+            f"Valid arguments: {', '.join(valid)}."
+        )
+
+
+def check_layer_keywords(layer_cls, kwargs: dict) -> None:
+    """`check_keywords` for the `**kwargs` of a layer's constructor.
+
+    Valid are Keras's own layer arguments; a misspelt argument of the layer
+    itself (say `channel_mlp_dim` for `channels_mlp_dim`) is suggested.
+    """
+    unknown = set(kwargs) - LAYER_KEYWORDS
+    if unknown:
+        own = set(inspect.signature(layer_cls.__init__).parameters) - {"self", "kwargs"}
+        check_keywords(layer_cls.__name__, kwargs, own | LAYER_KEYWORDS)
 
 
 def check_rank(layer_name: str, input_shape: tuple, rank: int, layout: str) -> None:
     """Raises if `input_shape` does not have `rank` dimensions."""
     if len(input_shape) != rank:
-        raise ValueError(
+        raise InvalidValueError(
             f"{layer_name} expects inputs of rank {rank} with layout {layout}. "
             f"Received: input_shape={tuple(input_shape)}."
         )
@@ -83,7 +203,7 @@ def check_known_dims(layer_name: str, input_shape: tuple, axes: dict[int, str]) 
     """Raises if any of the named `axes` of `input_shape` is unknown (None)."""
     for axis, axis_name in axes.items():
         if input_shape[axis] is None:
-            raise ValueError(
+            raise InvalidValueError(
                 f"{layer_name} needs a known {axis_name} dimension (axis {axis}) "
                 f"to create its weights. Received: input_shape={tuple(input_shape)}."
             )

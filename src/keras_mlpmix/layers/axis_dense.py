@@ -1,4 +1,7 @@
-"""A dense projection along any axis whose bias lands on that axis everywhere."""
+"""A dense projection along any axis whose bias lands on that axis everywhere.
+
+Internal to the MLPs: not part of the public API.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +9,17 @@ import keras
 from keras import ops
 
 
-@keras.saving.register_keras_serializable(package="keras_mlpmix")
 class AxisDense(keras.layers.EinsumDense):
     """`keras.layers.EinsumDense` that adds its bias with plain broadcasting.
 
     Keras's TensorFlow `ops.add(x, bias)` takes any bias that squeezes to a
     vector for a channel bias and applies it along the last axis whenever
-    the sizes match. A bias of shape `(N, 1)` on a `(batch, N, C)` output,
-    as in token mixing, then goes onto the channels when `N == C`: silently
-    wrong logits (0.1 on logits of 0.4 against timm for a 16-patch,
-    16-channel Mixer). Adding it as `ops.add(bias, x)` broadcasts as NumPy
-    does on every backend. Everything else (weights, equation, activation)
-    is EinsumDense's.
+    the sizes match (Keras 3.15). A bias of shape `(N, 1)` on a
+    `(batch, N, C)` output, as in token mixing, then goes onto the channels
+    when `N == C`: silently wrong logits (0.1 on logits of 0.4 against timm
+    for a 16-patch, 16-channel Mixer). Adding it as `ops.add(bias, x)`
+    broadcasts as NumPy does on every backend. Everything else (weights,
+    equation, activation) is EinsumDense's.
 
     Args:
         equation: The einsum equation, as for `EinsumDense`.
@@ -28,7 +30,7 @@ class AxisDense(keras.layers.EinsumDense):
     Example:
 
     >>> import keras, numpy as np
-    >>> from keras_mlpmix.layers import AxisDense
+    >>> from keras_mlpmix.layers.axis_dense import AxisDense
     >>> layer = AxisDense("abc,bz->azc", output_shape=(3, 3), bias_axes="z",
     ...                   kernel_initializer="zeros")
     >>> layer.build((None, 3, 3))
@@ -42,9 +44,5 @@ class AxisDense(keras.layers.EinsumDense):
     def call(self, inputs, training=None):
         outputs = ops.einsum(self.equation, inputs, self.kernel)
         if self.bias is not None:
-            outputs = self.add_bias(outputs)
+            outputs = ops.add(self.bias, outputs)
         return self.activation(outputs)
-
-    def add_bias(self, outputs):
-        """`outputs + bias`, broadcast along the axes named in `bias_axes`."""
-        return ops.add(self.bias, outputs)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import keras
 
 from keras_mlpmix.layers.argument_checks import (
+    check_bool,
     check_epsilon,
     check_known_dims,
+    check_layer_keywords,
     check_positive_int,
     check_rank,
     check_rate,
@@ -14,10 +16,11 @@ from keras_mlpmix.layers.argument_checks import (
 from keras_mlpmix.layers.drop_path import DropPath
 from keras_mlpmix.layers.fourier_mixing import FourierMixing
 from keras_mlpmix.layers.mlp import MLP
+from keras_mlpmix.layers.numeric_input import NumericInputLayer
 
 
 @keras.saving.register_keras_serializable(package="keras_mlpmix")
-class FNetBlock(keras.layers.Layer):
+class FNetBlock(NumericInputLayer):
     """One FNet encoder block (Lee-Thorp et al., 2021, Fig. 1).
 
     The self-attention of a Transformer encoder block is replaced by
@@ -57,6 +60,7 @@ class FNetBlock(keras.layers.Layer):
         approximate_gelu: bool = False,
         **kwargs,
     ):
+        check_layer_keywords(type(self), kwargs)
         super().__init__(**kwargs)
         self.ffn_dim = check_positive_int("ffn_dim", ffn_dim)
         self.dropout_rate = check_rate("dropout_rate", dropout_rate)
@@ -64,7 +68,7 @@ class FNetBlock(keras.layers.Layer):
         self.layer_norm_epsilon = check_epsilon(
             "layer_norm_epsilon", layer_norm_epsilon
         )
-        self.approximate_gelu = bool(approximate_gelu)
+        self.approximate_gelu = check_bool("approximate_gelu", approximate_gelu)
 
         def layer_norm(name):
             return keras.layers.LayerNormalization(

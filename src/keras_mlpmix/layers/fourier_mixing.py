@@ -8,7 +8,9 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_mlpmix.layers.argument_checks import check_rank
+from keras_mlpmix.layers import platform_choices
+from keras_mlpmix.layers.argument_checks import check_layer_keywords, check_rank
+from keras_mlpmix.layers.numeric_input import NumericInputLayer
 
 
 @functools.cache
@@ -38,18 +40,18 @@ def real_fft2(x):
 
 
 @keras.saving.register_keras_serializable(package="keras_mlpmix")
-class FourierMixing(keras.layers.Layer):
+class FourierMixing(NumericInputLayer):
     """Mixes tokens with the real part of a 2D discrete Fourier transform.
 
     For `(B, N, D)` inputs it returns `Re(FFT_N(FFT_D(x)))`, the transform
     taken over the patch and the channel axes (Lee-Thorp et al., 2021,
     eq. 3). It has no weights. The transform runs in float32 whatever the
     dtype policy (no backend computes it in half precision) and the result
-    is cast back to the compute dtype. On JAX and TensorFlow it is computed
-    as a real FFT along the channels and two real matrix products along the
-    patches (`real_fft2`), faster there than a complex 2D FFT; on PyTorch,
-    or when a size is unknown until run time, as a complex 2D FFT. Both are
-    exact.
+    is cast back to the compute dtype. It is the complex 2D FFT of
+    `keras.ops.fft2`, except on JAX and TensorFlow on CPU, where a real FFT
+    along the channels and two real matrix products along the patches
+    (`real_fft2`) are faster (`platform_choices.uses_real_fourier_transform`).
+    Both are exact. An empty input gives an empty result on every backend.
 
     Args:
         **kwargs: Standard layer arguments (`name`, `dtype`, ...).
@@ -64,18 +66,22 @@ class FourierMixing(keras.layers.Layer):
     True
     """
 
+    def __init__(self, **kwargs):
+        check_layer_keywords(type(self), kwargs)
+        super().__init__(**kwargs)
+
     def build(self, input_shape):
         check_rank("FourierMixing", input_shape, 3, "(batch, patches, channels)")
 
     def call(self, inputs):
         x = ops.cast(inputs, keras.backend.result_type(inputs.dtype, "float32"))
-        if keras.backend.backend() == "torch" or None in x.shape[1:]:
-            # PyTorch's complex 2D FFT is its fastest route; elsewhere
-            # `real_fft2` is, by up to 1.7x (benchmarks/suite.py), given
-            # sizes known when the function is traced.
-            real, _ = ops.fft2((x, ops.zeros_like(x)))
-        else:
+        if 0 in x.shape:
+            # PyTorch's FFT (MKL) fails on an empty tensor; the result is empty.
+            return ops.zeros_like(inputs, dtype=self.compute_dtype)
+        if platform_choices.uses_real_fourier_transform(x):
             real = real_fft2(x)
+        else:
+            real, _ = ops.fft2((x, ops.zeros_like(x)))
         return ops.cast(real, self.compute_dtype)
 
     def compute_output_shape(self, input_shape):

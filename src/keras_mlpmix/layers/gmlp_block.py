@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import keras
 
+from keras_mlpmix.errors import InvalidValueError
 from keras_mlpmix.layers.argument_checks import (
+    check_bool,
     check_epsilon,
     check_known_dims,
+    check_layer_keywords,
     check_positive_int,
     check_rank,
     check_rate,
 )
 from keras_mlpmix.layers.drop_path import DropPath
-from keras_mlpmix.layers.fusion_barrier import fusion_barrier
 from keras_mlpmix.layers.mlp import MLP
+from keras_mlpmix.layers.numeric_input import NumericInputLayer
 from keras_mlpmix.layers.spatial_gating_unit import SpatialGatingUnit
 
 
 @keras.saving.register_keras_serializable(package="keras_mlpmix")
-class gMLPBlock(keras.layers.Layer):
+class gMLPBlock(NumericInputLayer):
     """One gMLP block (Liu et al., 2021, Fig. 1 and eq. 1).
 
     A pre-norm channel MLP whose hidden activations pass through a
@@ -60,10 +63,11 @@ class gMLPBlock(keras.layers.Layer):
         approximate_gelu: bool = False,
         **kwargs,
     ):
+        check_layer_keywords(type(self), kwargs)
         super().__init__(**kwargs)
         self.ffn_dim = check_positive_int("ffn_dim", ffn_dim)
         if self.ffn_dim % 2:
-            raise ValueError(
+            raise InvalidValueError(
                 "`ffn_dim` must be even: the spatial gating unit splits it into "
                 f"two halves. Received: ffn_dim={ffn_dim}."
             )
@@ -75,7 +79,7 @@ class gMLPBlock(keras.layers.Layer):
         self.gate_layer_norm_epsilon = check_epsilon(
             "gate_layer_norm_epsilon", gate_layer_norm_epsilon
         )
-        self.approximate_gelu = bool(approximate_gelu)
+        self.approximate_gelu = check_bool("approximate_gelu", approximate_gelu)
 
         self.norm = keras.layers.LayerNormalization(
             epsilon=self.layer_norm_epsilon, dtype=self.dtype_policy, name="norm"
@@ -105,7 +109,6 @@ class gMLPBlock(keras.layers.Layer):
         self.mlp.build(input_shape)
 
     def call(self, inputs, training=None):
-        inputs = fusion_barrier(inputs)
         return inputs + self.drop_path(
             self.mlp(self.norm(inputs), training=training), training=training
         )

@@ -1,14 +1,14 @@
-"""Dropout whose masks come from a counter-based integer hash.
+"""Dropout whose masks come from a counter-based integer hash, where that is faster.
 
 A dropout mask needs one random number per element. The backends' random
-generators make those expensively on a CPU (about ten times the cost of a
-GELU over the same tensor on JAX and PyTorch, and under XLA on TensorFlow
-several hundred times), so in training the masks, not the matrix products,
-can dominate a step. Here each element's number is a hash of its position
-and of a seed drawn once per call from a `keras.random.SeedGenerator`: a few
-integer multiplies, shifts and xors that compile into one elementwise pass.
-The masks keep each element with probability `1 - rate`, independently, and
-change from call to call, like `keras.random.dropout`'s.
+generators make those expensively on a CPU (see
+`platform_choices.uses_hash_dropout`), so in training the masks, not the
+matrix products, can dominate a step. Here each element's number is a hash
+of its position and of a seed drawn once per call from a
+`keras.random.SeedGenerator`: a few integer multiplies, shifts and xors
+that compile into one elementwise pass. The masks keep each element with
+probability `1 - rate`, independently, and change from call to call, like
+`keras.random.dropout`'s.
 """
 
 from __future__ import annotations
@@ -16,7 +16,15 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from keras_mlpmix.layers.argument_checks import check_positive_int, check_rate
+from keras_mlpmix.errors import InvalidTypeError, InvalidValueError
+from keras_mlpmix.layers import platform_choices
+from keras_mlpmix.layers.argument_checks import (
+    check_int,
+    check_layer_keywords,
+    check_positive_int,
+    check_rate,
+)
+from keras_mlpmix.layers.numeric_input import NumericInputLayer
 
 _MASK_BITS = 24  # Bits of each hash compared with the rate.
 
@@ -86,12 +94,19 @@ def keep_mask(shape, rate: float, seed_generator: keras.random.SeedGenerator):
 def dropout(inputs, rate: float, seed_generator, shape=None):
     """Zeroes elements with probability `rate`, scales the rest by `1 / (1 - rate)`.
 
+    The masks come from `keep_mask` where `platform_choices.uses_hash_dropout`
+    says so, and from `keras.random.dropout` elsewhere.
+
     Args:
         inputs: The tensor to drop out.
         rate: Probability of dropping, in `[0, 1)`.
-        seed_generator: A `keras.random.SeedGenerator` for `keep_mask`.
+        seed_generator: A `keras.random.SeedGenerator` for the masks.
         shape: Shape of the mask, broadcast to the inputs'; defaults to theirs.
     """
+    if not platform_choices.uses_hash_dropout():
+        return keras.random.dropout(
+            inputs, rate, noise_shape=shape, seed=seed_generator
+        )
     keep = keep_mask(
         ops.shape(inputs) if shape is None else shape, rate, seed_generator
     )
@@ -100,20 +115,19 @@ def dropout(inputs, rate: float, seed_generator, shape=None):
 
 
 @keras.saving.register_keras_serializable(package="keras_mlpmix")
-class HashDropout(keras.layers.Layer):
-    """Dropout with masks from a counter-based hash: fast on every backend.
+class HashDropout(NumericInputLayer):
+    """Dropout with the semantics of `keras.layers.Dropout`, at a CPU's lowest cost.
 
     In training it zeroes each element with probability `rate` and scales
     the others by `1 / (1 - rate)`, as `keras.layers.Dropout` does; at
-    inference it is the identity. Its masks are computed by `keep_mask`
-    from each element's position and two seeds drawn per call from a
-    `keras.random.SeedGenerator`, which costs about one elementwise pass
-    instead of a random-number generator call per element. All MLPs,
-    stochastic depth and the classifier head of keras-mlpmix drop out this
-    way. One exception: on PyTorch, with neither a seed nor a `noise_shape`, the
-    layer calls `keras.random.dropout`, which PyTorch runs as one fused
-    kernel; the CIFAR-100 Mixer's training step took 948 ms that way
-    against 1157 ms with the hash (eager, 2 CPU cores).
+    inference it is the identity. On JAX and TensorFlow on CPU its masks
+    are computed by `keep_mask` from each element's position and two seeds
+    drawn per call from a `keras.random.SeedGenerator`, which costs about
+    one elementwise pass instead of a random-number generator call per
+    element; elsewhere (PyTorch, GPUs) `keras.random.dropout` draws them
+    (see `platform_choices.uses_hash_dropout` for the measurements). All
+    MLPs, stochastic depth and the classifier head of keras-mlpmix drop out
+    this way.
 
     Args:
         rate: Probability of dropping an element, in `[0, 1)`.
@@ -134,11 +148,12 @@ class HashDropout(keras.layers.Layer):
     """
 
     def __init__(self, rate: float, noise_shape=None, seed: int | None = None, **kw):
+        check_layer_keywords(type(self), kw)
         super().__init__(**kw)
         self.rate = check_rate("rate", rate)
         if noise_shape is not None:
             if not isinstance(noise_shape, (list, tuple)):
-                raise TypeError(
+                raise InvalidTypeError(
                     "`noise_shape` must be None or a tuple of ints and Nones. "
                     f"Received: noise_shape={noise_shape!r}."
                 )
@@ -147,24 +162,25 @@ class HashDropout(keras.layers.Layer):
                 for size in noise_shape
             )
         self.noise_shape = noise_shape
-        self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.seed = None if seed is None else check_int("seed", seed, minimum=0)
+        self.seed_generator = keras.random.SeedGenerator(self.seed)
+        self._build_at_init()
 
-    def build(self, input_shape):
-        if self.noise_shape is None:
-            return
+    def _check_noise_shape(self, input_shape):
         fits = len(self.noise_shape) == len(input_shape) and all(
-            noise in (None, 1, size)
+            noise in (None, 1, size) or size is None
             for noise, size in zip(self.noise_shape, input_shape, strict=True)
         )
         if not fits:
-            raise ValueError(
+            raise InvalidValueError(
                 "`noise_shape` must have the inputs' rank and, on each axis, "
                 "None, 1 or the inputs' size. Received: "
                 f"noise_shape={self.noise_shape} for input_shape={tuple(input_shape)}."
             )
 
     def call(self, inputs, training=None):
+        if self.noise_shape is not None:
+            self._check_noise_shape(inputs.shape)
         if not training or self.rate == 0.0:
             return inputs
         shape = None
@@ -173,10 +189,6 @@ class HashDropout(keras.layers.Layer):
                 size if noise is None else noise
                 for size, noise in zip(ops.shape(inputs), self.noise_shape, strict=True)
             )
-        if shape is None and self.seed is None and keras.backend.backend() == "torch":
-            # Unseeded, Keras hands this to PyTorch's fused dropout kernel,
-            # one pass where the hash takes about ten eager ones.
-            return keras.random.dropout(inputs, self.rate, seed=self.seed_generator)
         return dropout(inputs, self.rate, self.seed_generator, shape)
 
     def compute_output_shape(self, input_shape):

@@ -5,19 +5,21 @@ from __future__ import annotations
 import keras
 
 from keras_mlpmix.layers.argument_checks import (
+    check_bool,
     check_epsilon,
     check_known_dims,
+    check_layer_keywords,
     check_positive_int,
     check_rank,
     check_rate,
 )
 from keras_mlpmix.layers.drop_path import DropPath
-from keras_mlpmix.layers.fusion_barrier import fusion_barrier
 from keras_mlpmix.layers.mlp import MLP
+from keras_mlpmix.layers.numeric_input import NumericInputLayer
 
 
 @keras.saving.register_keras_serializable(package="keras_mlpmix")
-class MixerBlock(keras.layers.Layer):
+class MixerBlock(NumericInputLayer):
     """One MLP-Mixer block (Tolstikhin et al., 2021, eq. 1).
 
     A token-mixing MLP acts across the patches, the same for every channel;
@@ -62,6 +64,7 @@ class MixerBlock(keras.layers.Layer):
         approximate_gelu: bool = False,
         **kwargs,
     ):
+        check_layer_keywords(type(self), kwargs)
         super().__init__(**kwargs)
         self.tokens_mlp_dim = check_positive_int("tokens_mlp_dim", tokens_mlp_dim)
         self.channels_mlp_dim = check_positive_int("channels_mlp_dim", channels_mlp_dim)
@@ -70,7 +73,7 @@ class MixerBlock(keras.layers.Layer):
         self.layer_norm_epsilon = check_epsilon(
             "layer_norm_epsilon", layer_norm_epsilon
         )
-        self.approximate_gelu = bool(approximate_gelu)
+        self.approximate_gelu = check_bool("approximate_gelu", approximate_gelu)
 
         def mlp(name, hidden_dim, axis):
             return MLP(
@@ -111,7 +114,6 @@ class MixerBlock(keras.layers.Layer):
             layer.build(input_shape)
 
     def call(self, inputs, training=None):
-        inputs = fusion_barrier(inputs)
         x = inputs + self.drop_path(
             self.token_mlp(self.token_norm(inputs), training=training),
             training=training,

@@ -2,30 +2,24 @@
 
 from __future__ import annotations
 
-import math
+import numbers
 
 import keras
-from keras import ops
+import numpy as np
 
-from keras_mlpmix.layers.argument_checks import check_positive_int, check_rate
+from keras_mlpmix.errors import InvalidTypeError, InvalidValueError
+from keras_mlpmix.layers import platform_choices
+from keras_mlpmix.layers.argument_checks import (
+    check_bool,
+    check_layer_keywords,
+    check_positive_int,
+    check_rate,
+)
 from keras_mlpmix.layers.axis_dense import AxisDense
 from keras_mlpmix.layers.hash_dropout import HashDropout
+from keras_mlpmix.layers.numeric_input import NumericInputLayer
 
 _LETTERS = "abcdefgh"
-
-
-def _gelu(x, approximate: bool):
-    """GELU, with the exact form written with erf on TensorFlow.
-
-    TensorFlow's own exact GELU is `0.5 * x * erfc(-x / sqrt(2))`, and ONNX
-    has no erfc: a TensorFlow model using it cannot be exported to ONNX.
-    `0.5 * x * (1 + erf(x / sqrt(2)))` is the same function, converts, and is
-    what JAX computes anyway. PyTorch keeps its fused kernel, which is several
-    times faster than the four separate element-wise ops in eager mode.
-    """
-    if approximate or keras.backend.backend() != "tensorflow":
-        return ops.gelu(x, approximate=approximate)
-    return 0.5 * x * (1.0 + ops.erf(x / math.sqrt(2.0)))
 
 
 def _projection_equation(rank: int, axis: int, inward: bool) -> str:
@@ -43,7 +37,7 @@ def _projection_equation(rank: int, axis: int, inward: bool) -> str:
 
 
 @keras.saving.register_keras_serializable(package="keras_mlpmix")
-class MLP(keras.layers.Layer):
+class MLP(NumericInputLayer):
     """Two dense projections with a GELU between them, along one axis.
 
     `MLP` is the `MlpBlock` of MLP-Mixer (Tolstikhin et al., 2021, eq. 1) and
@@ -92,21 +86,27 @@ class MLP(keras.layers.Layer):
         bias_initializer="zeros",
         **kwargs,
     ):
+        check_layer_keywords(type(self), kwargs)
         super().__init__(**kwargs)
         self.hidden_dim = check_positive_int("hidden_dim", hidden_dim)
         self.output_dim = (
             None if output_dim is None else check_positive_int("output_dim", output_dim)
         )
-        if isinstance(axis, bool) or not isinstance(axis, int) or axis == 0:
-            raise ValueError(
+        if (
+            isinstance(axis, (bool, np.bool_))
+            or not isinstance(axis, numbers.Integral)
+            or axis == 0
+            or not -len(_LETTERS) < axis < len(_LETTERS)
+        ):
+            raise InvalidValueError(
                 "`axis` must be a non-batch axis: a nonzero int such as -1 "
                 f"(channels) or 1 (tokens). Received: axis={axis!r}."
             )
-        self.axis = axis
-        self.approximate_gelu = bool(approximate_gelu)
+        self.axis = int(axis)
+        self.approximate_gelu = check_bool("approximate_gelu", approximate_gelu)
         self.dropout_rate = check_rate("dropout_rate", dropout_rate)
         if gate is not None and not isinstance(gate, keras.layers.Layer):
-            raise TypeError(
+            raise InvalidTypeError(
                 "`gate` must be a keras.layers.Layer or None. "
                 f"Received: gate={gate!r} of type {type(gate).__name__}."
             )
@@ -119,17 +119,17 @@ class MLP(keras.layers.Layer):
         rank = len(input_shape)
         axis = self.axis + rank if self.axis < 0 else self.axis
         if not 0 < axis < rank:
-            raise ValueError(
+            raise InvalidValueError(
                 f"`axis` must be a non-batch axis of the input. Received: "
                 f"axis={self.axis} for input_shape={tuple(input_shape)}."
             )
         if rank > len(_LETTERS):
-            raise ValueError(
+            raise InvalidValueError(
                 f"MLP supports inputs of rank up to {len(_LETTERS)}. "
                 f"Received: input_shape={tuple(input_shape)}."
             )
         if input_shape[axis] is None:
-            raise ValueError(
+            raise InvalidValueError(
                 f"MLP needs a known size along axis {self.axis} to create its "
                 f"weights. Received: input_shape={tuple(input_shape)}."
             )
@@ -159,14 +159,15 @@ class MLP(keras.layers.Layer):
         self.fc1.build(input_shape)
         hidden_shape = self.fc1.compute_output_shape(input_shape)
         if self.gate is not None:
-            self.gate.build(hidden_shape)
+            if not self.gate.built:
+                self.gate.build(hidden_shape)
             hidden_shape = self.gate.compute_output_shape(hidden_shape)
         self.fc2 = projection("fc2", inward=False, size=self._output_size(input_shape))
         self.fc2.build(hidden_shape)
 
     def call(self, inputs, training=None):
         x = self.fc1(inputs)
-        x = _gelu(x, self.approximate_gelu)
+        x = platform_choices.gelu(x, self.approximate_gelu)
         x = self.dropout(x, training=training)
         if self.gate is not None:
             x = self.gate(x, training=training)

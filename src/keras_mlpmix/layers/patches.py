@@ -5,13 +5,20 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from keras_mlpmix.layers.argument_checks import check_pair, check_rank
+from keras_mlpmix.errors import InvalidValueError
+from keras_mlpmix.layers.argument_checks import (
+    check_layer_keywords,
+    check_pair,
+    check_rank,
+)
 
 
 def _check_data_format(data_format: str | None) -> str:
-    data_format = data_format or keras.config.image_data_format()
+    data_format = (
+        keras.config.image_data_format() if data_format is None else data_format
+    )
     if data_format not in ("channels_last", "channels_first"):
-        raise ValueError(
+        raise InvalidValueError(
             "`data_format` must be 'channels_last', 'channels_first' or None "
             f"(the Keras default). Received: data_format={data_format!r}."
         )
@@ -49,6 +56,7 @@ class Patches(keras.layers.Layer):
     """
 
     def __init__(self, patch_size, data_format: str | None = None, **kwargs):
+        check_layer_keywords(type(self), kwargs)
         super().__init__(**kwargs)
         self.patch_size = check_pair("patch_size", patch_size)
         self.data_format = _check_data_format(data_format)
@@ -67,7 +75,7 @@ class Patches(keras.layers.Layer):
             ("width", width, self.patch_size[1]),
         ):
             if size is not None and size % patch:
-                raise ValueError(
+                raise InvalidValueError(
                     f"The image {name} must be a multiple of the patch size. "
                     f"Received: image {name} {size} with patch_size={self.patch_size} "
                     f"(input_shape={tuple(input_shape)}). Resize or crop the images "
@@ -128,6 +136,7 @@ class PatchesToImage(keras.layers.Layer):
     def __init__(
         self, image_size, patch_size, data_format: str | None = None, **kwargs
     ):
+        check_layer_keywords(type(self), kwargs)
         super().__init__(**kwargs)
         self.image_size = check_pair("image_size", image_size)
         self.patch_size = check_pair("patch_size", patch_size)
@@ -136,7 +145,7 @@ class PatchesToImage(keras.layers.Layer):
             ("height", "width"), self.image_size, self.patch_size, strict=True
         ):
             if size % patch:
-                raise ValueError(
+                raise InvalidValueError(
                     f"The image {name} must be a multiple of the patch size. Received: "
                     f"image_size={self.image_size}, patch_size={self.patch_size}."
                 )
@@ -151,13 +160,13 @@ class PatchesToImage(keras.layers.Layer):
         ph, pw = self.patch_size
         expected = self.grid[0] * self.grid[1]
         if num_patches is not None and num_patches != expected:
-            raise ValueError(
+            raise InvalidValueError(
                 f"PatchesToImage with image_size={self.image_size} and "
                 f"patch_size={self.patch_size} expects {expected} patches. "
                 f"Received: input_shape={tuple(input_shape)}."
             )
         if patch_dim is not None and patch_dim % (ph * pw):
-            raise ValueError(
+            raise InvalidValueError(
                 f"The last axis must hold ph * pw * channels = {ph * pw} * channels "
                 f"values. Received: input_shape={tuple(input_shape)}."
             )

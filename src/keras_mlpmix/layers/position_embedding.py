@@ -5,11 +5,17 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from keras_mlpmix.layers.argument_checks import check_positive_int, check_rank
+from keras_mlpmix.errors import InvalidValueError
+from keras_mlpmix.layers.argument_checks import (
+    check_layer_keywords,
+    check_positive_int,
+    check_rank,
+)
+from keras_mlpmix.layers.numeric_input import NumericInputLayer
 
 
 @keras.saving.register_keras_serializable(package="keras_mlpmix")
-class PositionEmbedding(keras.layers.Layer):
+class PositionEmbedding(NumericInputLayer):
     """Adds a learned embedding to each patch position.
 
     Maps `(B, N, D)` to `(B, N, D)` by adding a trainable `(N, D)` table. The
@@ -34,6 +40,7 @@ class PositionEmbedding(keras.layers.Layer):
     """
 
     def __init__(self, num_patches: int, initializer=None, **kwargs):
+        check_layer_keywords(type(self), kwargs)
         super().__init__(**kwargs)
         self.num_patches = check_positive_int("num_patches", num_patches)
         self.initializer = keras.initializers.get(
@@ -44,14 +51,14 @@ class PositionEmbedding(keras.layers.Layer):
         check_rank("PositionEmbedding", input_shape, 3, "(batch, patches, channels)")
         num_patches, channels = input_shape[1], input_shape[2]
         if num_patches is not None and num_patches != self.num_patches:
-            raise ValueError(
+            raise InvalidValueError(
                 f"PositionEmbedding was created for num_patches={self.num_patches} "
                 f"but received inputs with {num_patches} patches "
                 f"(input_shape={tuple(input_shape)}). Build it with the number of "
                 "patches of the images it will see."
             )
         if channels is None:
-            raise ValueError(
+            raise InvalidValueError(
                 "PositionEmbedding needs a known channel dimension (axis 2). "
                 f"Received: input_shape={tuple(input_shape)}."
             )

@@ -1,0 +1,187 @@
+"""The ResMLP block: a linear map across patches, then a channel MLP, each scaled."""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+from keras_mlpmix.errors import InvalidValueError
+from keras_mlpmix.layers.argument_checks import (
+    check_bool,
+    check_float,
+    check_known_dims,
+    check_layer_keywords,
+    check_positive_int,
+    check_rank,
+    check_rate,
+)
+from keras_mlpmix.layers.drop_path import DropPath
+from keras_mlpmix.layers.mlp import MLP
+from keras_mlpmix.layers.numeric_input import NumericInputLayer
+
+
+@keras.saving.register_keras_serializable(package="keras_mlpmix")
+class Affine(NumericInputLayer):
+    """A per-channel scale and shift, `alpha * x + beta`: ResMLP's normalisation.
+
+    It replaces LayerNorm in ResMLP (Touvron et al., 2021, eq. 1) and takes
+    no statistics of its input, so it behaves the same in training and at
+    inference. `alpha` starts at one and `beta` at zero: a fresh layer is
+    the identity.
+
+    Args:
+        **kwargs: Standard layer arguments (`name`, `dtype`, ...).
+
+    Example:
+
+    >>> import numpy as np
+    >>> from keras_mlpmix.layers import Affine
+    >>> tokens = np.random.rand(2, 16, 8).astype("float32")
+    >>> bool(np.allclose(Affine()(tokens), tokens))  # the identity when fresh
+    True
+    """
+
+    def __init__(self, **kwargs):
+        check_layer_keywords(type(self), kwargs)
+        super().__init__(**kwargs)
+
+    def build(self, input_shape):
+        channels = input_shape[-1]
+        if channels is None:
+            raise InvalidValueError(
+                "Affine needs a known channel dimension (the last axis). "
+                f"Received: input_shape={tuple(input_shape)}."
+            )
+        self.input_spec = keras.InputSpec(min_ndim=2, axes={-1: channels})
+        self.alpha = self.add_weight(
+            name="alpha", shape=(channels,), initializer="ones"
+        )
+        self.beta = self.add_weight(name="beta", shape=(channels,), initializer="zeros")
+
+    def call(self, inputs):
+        return inputs * self.alpha + self.beta
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+@keras.saving.register_keras_serializable(package="keras_mlpmix")
+class ResMLPBlock(NumericInputLayer):
+    """One ResMLP block (Touvron et al., 2021, eq. 1-2).
+
+    A linear layer across the patches, the same for every channel, then a
+    channel MLP, the same for every patch. Each acts on an `Affine` of its
+    input, is scaled per channel by a learned LayerScale vector and added
+    back:
+
+        Z = X + diag(ls1) (A Affine1(X) + b)       (A: N x N across patches)
+        Y = Z + diag(ls2) MLP(Affine2(Z))          (hidden width 4 C)
+
+    The LayerScales start at `layer_scale_init`, small, so that a fresh
+    block is close to the identity. `A` is stored as in the equation,
+    `(output patch, input patch)`, and ties the block to the number of
+    patches `N`.
+
+    Args:
+        channels_mlp_dim: Hidden width of the channel MLP; four times the
+            channels when None.
+        layer_scale_init: Initial value of both LayerScales (timm: 1e-4 for
+            ResMLP-12, 1e-5 for ResMLP-24, 1e-6 for ResMLP-36 and -B24).
+        dropout_rate: Dropout inside the channel MLP.
+        drop_path_rate: Stochastic-depth rate of both residual branches.
+        approximate_gelu: Use the tanh approximation of GELU.
+        **kwargs: Standard layer arguments (`name`, `dtype`, ...).
+
+    Example:
+
+    >>> import numpy as np
+    >>> from keras_mlpmix.layers import ResMLPBlock
+    >>> tokens = np.random.rand(2, 196, 384).astype("float32")
+    >>> tuple(ResMLPBlock(layer_scale_init=1e-4)(tokens).shape)
+    (2, 196, 384)
+    """
+
+    def __init__(
+        self,
+        channels_mlp_dim: int | None = None,
+        layer_scale_init: float = 1e-4,
+        dropout_rate: float = 0.0,
+        drop_path_rate: float = 0.0,
+        approximate_gelu: bool = False,
+        **kwargs,
+    ):
+        check_layer_keywords(type(self), kwargs)
+        super().__init__(**kwargs)
+        self.channels_mlp_dim = (
+            None
+            if channels_mlp_dim is None
+            else check_positive_int("channels_mlp_dim", channels_mlp_dim)
+        )
+        self.layer_scale_init = check_float("layer_scale_init", layer_scale_init)
+        self.dropout_rate = check_rate("dropout_rate", dropout_rate)
+        self.drop_path_rate = check_rate("drop_path_rate", drop_path_rate)
+        self.approximate_gelu = check_bool("approximate_gelu", approximate_gelu)
+        self.token_norm = Affine(dtype=self.dtype_policy, name="token_norm")
+        self.channel_norm = Affine(dtype=self.dtype_policy, name="channel_norm")
+        self.drop_path = DropPath(
+            self.drop_path_rate, dtype=self.dtype_policy, name="drop_path"
+        )
+
+    def build(self, input_shape):
+        check_rank("ResMLPBlock", input_shape, 3, "(batch, patches, channels)")
+        check_known_dims("ResMLPBlock", input_shape, {1: "patch", 2: "channel"})
+        num_patches, channels = input_shape[1], input_shape[2]
+        # The token projection is tied to the number of patches.
+        self.input_spec = keras.InputSpec(ndim=3, axes={1: num_patches, 2: channels})
+        self.token_norm.build(input_shape)
+        self.channel_norm.build(input_shape)
+        self.token_kernel = self.add_weight(
+            name="token_kernel",
+            shape=(num_patches, num_patches),
+            initializer="glorot_uniform",
+        )
+        self.token_bias = self.add_weight(
+            name="token_bias", shape=(num_patches, 1), initializer="zeros"
+        )
+        self.mlp = MLP(
+            self.channels_mlp_dim or 4 * channels,
+            approximate_gelu=self.approximate_gelu,
+            dropout_rate=self.dropout_rate,
+            dtype=self.dtype_policy,
+            name="mlp",
+        )
+        self.mlp.build(input_shape)
+        scale = keras.initializers.Constant(self.layer_scale_init)
+        self.token_scale = self.add_weight(
+            name="token_scale", shape=(channels,), initializer=scale
+        )
+        self.channel_scale = self.add_weight(
+            name="channel_scale", shape=(channels,), initializer=scale
+        )
+
+    def call(self, inputs, training=None):
+        # A X + b for every image at once; the bias first in the sum, as in
+        # SpatialGatingUnit, so that Keras's TensorFlow `add` keeps it on the
+        # patch axis.
+        tokens = ops.add(
+            self.token_bias, ops.matmul(self.token_kernel, self.token_norm(inputs))
+        )
+        x = inputs + self.drop_path(self.token_scale * tokens, training=training)
+        channels = self.mlp(self.channel_norm(x), training=training)
+        return x + self.drop_path(self.channel_scale * channels, training=training)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "channels_mlp_dim": self.channels_mlp_dim,
+                "layer_scale_init": self.layer_scale_init,
+                "dropout_rate": self.dropout_rate,
+                "drop_path_rate": self.drop_path_rate,
+                "approximate_gelu": self.approximate_gelu,
+            }
+        )
+        return config

@@ -1,0 +1,249 @@
+"""Checkpoint layouts: how published checkpoints name and lay out their tensors.
+
+Two layouts hold the published weights of these models:
+
+- `OFFICIAL`: the Flax parameter tree of the `.npz` files released with the
+  MLP-Mixer paper, flattened with `/` (`MixerBlock_0/LayerNorm_0/scale`).
+  Dense kernels are `(in, out)` and convolutions `(H, W, in, out)`, which
+  are Keras's layouts. The Flax model uses tanh-approximate GELU.
+- `TIMM`: timm's PyTorch state dicts (`blocks.0.norm1.weight`), stored as
+  safetensors or `.pth` files. `Linear` weights are `(out, in)` and
+  convolutions `(out, in, H, W)`; timm uses exact GELU.
+
+A model is loaded from a layout through `Rule`s, one per weight: which
+checkpoint tensor fills which Keras variable, the `Layout` that converts
+between the two arrays, and which axes run over the patch grid. Each family
+writes its own rules (`Backbone.checkpoint_rules`); this module only knows
+the layouts' conventions, never a model.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import keras
+import numpy as np
+
+from keras_mlpmix.weights.patch_grid import PatchAxes
+
+
+class Layout:
+    """How a checkpoint array is laid out relative to its Keras variable."""
+
+    def checkpoint_shape(self, keras_shape: tuple) -> tuple:
+        """The checkpoint array shape that fills a variable of `keras_shape`."""
+        return tuple(keras_shape)
+
+    def to_keras(self, array: np.ndarray) -> np.ndarray:
+        return array
+
+    def to_checkpoint(self, array: np.ndarray) -> np.ndarray:
+        return array
+
+
+class Transposed(Layout):
+    """A PyTorch `Linear` weight, `(out, in)`, for a Keras `(in, out)` kernel."""
+
+    def checkpoint_shape(self, keras_shape):
+        return tuple(reversed(keras_shape))
+
+    def to_keras(self, array):
+        return array.T
+
+    def to_checkpoint(self, array):
+        return array.T
+
+
+class Column(Layout):
+    """A bias `(N,)` for a Keras bias of shape `(N, 1)` (projections along axis 1)."""
+
+    def checkpoint_shape(self, keras_shape):
+        return (keras_shape[0],)
+
+    def to_keras(self, array):
+        return array.reshape(-1, 1)
+
+    def to_checkpoint(self, array):
+        return array.reshape(-1)
+
+
+@dataclasses.dataclass(frozen=True)
+class ConvKernel(Layout):
+    """A patch-embedding convolution kernel for the Dense `stem` on `Patches`.
+
+    `Patches` flattens each patch in (row, column, channel) order, so the
+    kernel in `(height, width, in, out)` layout reshapes directly to the
+    stem's `(height * width * in, out)`. `order` is the checkpoint's axis
+    order: `"HWIO"` (Flax) or `"OIHW"` (PyTorch).
+    """
+
+    patch_size: tuple[int, int]
+    order: str
+
+    def _hwio_shape(self, keras_shape):
+        channels = keras_shape[0] // (self.patch_size[0] * self.patch_size[1])
+        return (*self.patch_size, channels, keras_shape[1])
+
+    def checkpoint_shape(self, keras_shape):
+        height, width, channels, filters = self._hwio_shape(keras_shape)
+        if self.order == "OIHW":
+            return (filters, channels, height, width)
+        return (height, width, channels, filters)
+
+    def to_keras(self, array):
+        if array.ndim != 4:
+            return array
+        if self.order == "OIHW":
+            array = array.transpose(2, 3, 1, 0)
+        return array.reshape(-1, array.shape[-1])
+
+    def to_checkpoint(self, array):
+        array = array.reshape(self._hwio_shape(array.shape))
+        return array.transpose(3, 2, 0, 1) if self.order == "OIHW" else array
+
+
+SAME = Layout()
+TRANSPOSED = Transposed()
+COLUMN = Column()
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Rule:
+    """One checkpoint tensor filling one model weight.
+
+    Attributes:
+        source: The tensor's name in the checkpoint.
+        target: The Keras variable it fills.
+        layout: How the checkpoint array converts to the variable's.
+        head: Marks the classification head, which a model with another
+            number of classes (or none) leaves out instead of failing.
+        patch_axes: The axes of the variable that run over the patch grid,
+            for a weight tied to the number of patches; None otherwise.
+    """
+
+    source: str
+    target: keras.Variable
+    layout: Layout = SAME
+    head: bool = False
+    patch_axes: PatchAxes | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckpointLayout:
+    """The naming and array conventions of one family of published checkpoints.
+
+    Attributes:
+        name: `"official"` or `"timm"`.
+        description: What the layout is, for messages.
+        formats: The file formats that hold it (see `checkpoint_files`).
+        approximate_gelu: Whether its checkpoints were trained with the tanh
+            form of GELU.
+        separator: Between the parts of a tensor name.
+        kernel: Name of a dense layer's kernel.
+        scale: Name of a normalisation's scale.
+        kernel_layout: Layout of a dense kernel.
+        conv_order: Axis order of a convolution kernel.
+    """
+
+    name: str
+    description: str
+    formats: tuple[str, ...]
+    approximate_gelu: bool
+    separator: str
+    kernel: str
+    scale: str
+    kernel_layout: Layout
+    conv_order: str
+
+    def key(self, *parts) -> str:
+        """A tensor name from its parts, e.g. `key("blocks", 0, "norm1")`."""
+        return self.separator.join(str(part) for part in parts)
+
+    @property
+    def head_names(self) -> tuple[str, str]:
+        """Names of the classification head's kernel and bias."""
+        return (self.key("head", self.kernel), self.key("head", "bias"))
+
+    def num_classes(self, tensors: dict) -> int | None:
+        """The size of a checkpoint's head, or None if it has none."""
+        kernel = tensors.get(self.head_names[0])
+        if kernel is None or getattr(kernel, "ndim", 0) != 2:
+            return None
+        return int(self.kernel_layout.to_keras(kernel).shape[1])
+
+    def dense(self, prefix, layer, bias_layout=SAME, head=False, patch_axes=None):
+        """The rules of a dense projection's kernel and bias under `prefix`.
+
+        Args:
+            prefix: The projection's name in the checkpoint.
+            layer: A layer with `kernel` and `bias` variables in Keras's
+                `(in, out)` layout.
+            bias_layout: How the bias is stored (`COLUMN` for projections
+                along the patch axis).
+            head: Whether this is the classification head.
+            patch_axes: `(kernel_axes, bias_axes)`, `PatchAxes` of the two
+                variables for a projection tied to the patch grid.
+        """
+        kernel_axes, bias_axes = patch_axes or (None, None)
+        return [
+            Rule(
+                self.key(prefix, self.kernel),
+                layer.kernel,
+                self.kernel_layout,
+                head,
+                kernel_axes,
+            ),
+            Rule(self.key(prefix, "bias"), layer.bias, bias_layout, head, bias_axes),
+        ]
+
+    def norm(self, prefix, layer, scale: str = "gamma", offset: str = "beta"):
+        """The rules of a normalisation's scale and offset under `prefix`.
+
+        `scale` and `offset` name the layer's variables (a LayerNorm's
+        `gamma` and `beta` by default).
+        """
+        return [
+            Rule(self.key(prefix, self.scale), getattr(layer, scale)),
+            Rule(self.key(prefix, "bias"), getattr(layer, offset)),
+        ]
+
+    def stem(self, prefix, layer, patch_size):
+        """The rules of the patch embedding, a convolution in the checkpoint."""
+        return [
+            Rule(
+                self.key(prefix, self.kernel),
+                layer.kernel,
+                ConvKernel(patch_size, self.conv_order),
+            ),
+            Rule(self.key(prefix, "bias"), layer.bias),
+        ]
+
+
+OFFICIAL = CheckpointLayout(
+    name="official",
+    description="the official MLP-Mixer .npz layout",
+    formats=("npz",),
+    approximate_gelu=True,
+    separator="/",
+    kernel="kernel",
+    scale="scale",
+    kernel_layout=SAME,
+    conv_order="HWIO",
+)
+TIMM = CheckpointLayout(
+    name="timm",
+    description="timm's state dict layout",
+    formats=("safetensors", "torch"),
+    approximate_gelu=False,
+    separator=".",
+    kernel="weight",
+    scale="weight",
+    kernel_layout=TRANSPOSED,
+    conv_order="OIHW",
+)
+LAYOUTS = {layout.name: layout for layout in (OFFICIAL, TIMM)}
+
+
+def layout_of_format(format: str) -> CheckpointLayout:
+    """The layout a file of `format` holds: `"npz"` official, else timm's."""
+    return next(layout for layout in LAYOUTS.values() if format in layout.formats)
