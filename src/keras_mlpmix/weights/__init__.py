@@ -1,19 +1,18 @@
-"""Pretrained weights: loading, converting and exporting checkpoints.
+"""Checkpoint files: reading, checking, loading into a model and writing them.
 
 - `load_checkpoint` loads an official MLP-Mixer `.npz` or a timm
   `.safetensors` / `.pth` / `.bin` file into a `Backbone` or
   `ImageClassifier`, all or nothing, and returns a `LoadReport`.
-- `convert_checkpoint` turns such a file into a Keras `.weights.h5` or
-  `.keras` file.
 - `export_checkpoint` writes a model's weights back in either layout.
 
-`Backbone.from_preset(name, weights=...)` and `ImageClassifier.from_preset`
-use these to download, verify, convert and cache the pretrained presets'
-checkpoints (`keras_mlpmix.weights.pretrained`).
+This package knows the files and their layouts, not the models: each
+family's backbone names the checkpoint tensor of each of its weights
+(`Backbone.checkpoint_rules`). `ImageClassifier.from_preset` and
+`Backbone.from_preset` use it to load the pretrained presets' checkpoints,
+downloaded and verified once into the Keras cache.
 """
 
-from keras_mlpmix.weights.conversion import convert_checkpoint
 from keras_mlpmix.weights.export import export_checkpoint
 from keras_mlpmix.weights.loading import LoadReport, load_checkpoint
 
-__all__ = ["LoadReport", "convert_checkpoint", "export_checkpoint", "load_checkpoint"]
+__all__ = ["LoadReport", "export_checkpoint", "load_checkpoint"]

@@ -1,44 +1,70 @@
-"""Checkpoint files: recognising their format, checking their structure, reading them.
+"""Checkpoint files: recognising their format, checking them, reading and writing them.
 
-Three containers hold the published MLP-Mixer and gMLP weights:
+Three containers hold the published MLP-Mixer, gMLP and ResMLP weights:
 
 - `"npz"`: a NumPy `.npz` archive, as released with the MLP-Mixer paper;
 - `"safetensors"`: a safetensors file, as timm hosts on the Hugging Face hub;
 - `"torch"`: a file written by `torch.save` (timm's `.pth` / `.bin`), read
   with `torch.load(weights_only=True)` when PyTorch is installed.
 
-Every file is checked for structural integrity before its tensors are used:
-a zip archive (`.npz`, and `.pth` files of PyTorch >= 1.6) must have its
-central directory and a correct CRC-32 for every member; a safetensors file
-must have a well-formed header whose tensors exactly fill the rest of the
-file. A truncated download fails these checks. What they cannot see is a
-changed byte inside a safetensors tensor, which has no checksum: only a
-SHA-256 of the whole file (see `keras_mlpmix.weights.download`) covers that.
+Every file is checked before any of its tensors is used. A zip archive
+(`.npz`, and `.pth` files of PyTorch >= 1.6) must have its central
+directory and a correct CRC-32 for every member; a safetensors file must
+have a well-formed header (every entry a known dtype, a shape and offsets
+that agree with it) whose tensors exactly fill the rest of the file. Every
+tensor must hold real numbers (floats or integers): strings, objects,
+booleans and complex numbers are refused, since no weight holds them. A
+truncated download fails these checks; what they cannot see is a changed
+byte inside a tensor, which only a SHA-256 of the whole file (see
+`keras_mlpmix.weights.download`) covers. Every error is a
+`CheckpointFileError` that names the file and what is wrong with it.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import zipfile
 
 import numpy as np
 import safetensors.numpy
 
+from keras_mlpmix.errors import InvalidValueError, MissingDependencyError
+
 FORMATS = ("npz", "safetensors", "torch")
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _PICKLE_PROTOCOL_2_PLUS = b"\x80"
+# The safetensors dtypes that hold real numbers, as little-endian NumPy types.
+# BF16 has no NumPy type: it is read as 16-bit integers and widened.
+_SAFETENSORS_DTYPES = {
+    "F64": "<f8",
+    "F32": "<f4",
+    "F16": "<f2",
+    "BF16": "<u2",
+    "I64": "<i8",
+    "I32": "<i4",
+    "I16": "<i2",
+    "I8": "i1",
+    "U64": "<u8",
+    "U32": "<u4",
+    "U16": "<u2",
+    "U8": "u1",
+}
+# Limits that no real checkpoint reaches; beyond them a header is hostile.
+_MAX_HEADER_BYTES = 100 * 2**20
+_MAX_RANK = 8
 
 
-class CheckpointFileError(ValueError):
+class CheckpointFileError(InvalidValueError):
     """A checkpoint file that is not of the expected format, truncated or corrupt."""
 
 
 def check_format(format: str | None) -> None:
     """Raises unless `format` is None or one of `FORMATS`."""
-    if format is not None and format not in FORMATS:
-        raise ValueError(
+    if format is not None and (not isinstance(format, str) or format not in FORMATS):
+        raise InvalidValueError(
             f"`format` must be None (detect it from the file) or one of {FORMATS}. "
             f"Received: format={format!r}."
         )
@@ -76,30 +102,34 @@ def check_integrity(path, format: str) -> None:
     if size == 0:
         raise CheckpointFileError(f"The checkpoint file {os.fspath(path)!r} is empty.")
     if format == "safetensors":
-        _check_safetensors(path, size)
+        _safetensors_header(path, size)
     elif format == "npz" or _starts_with(path, _ZIP_MAGIC):
         _check_zip(path, format)
 
 
 def read_tensors(path, format: str) -> dict[str, np.ndarray]:
-    """Checks the file's integrity, then returns its tensors by name.
+    """Checks the file, then returns its tensors by name, as real NumPy arrays.
 
     Raises:
-        CheckpointFileError: if the file is not a valid file of `format`.
+        CheckpointFileError: if the file is not a valid file of `format`, or
+            holds a tensor that is not an array of real numbers.
         ImportError: for `format="torch"` without PyTorch installed.
     """
     check_integrity(path, format)
     if format == "npz":
-        with np.load(path, allow_pickle=False) as archive:
-            return {name: archive[name] for name in archive.files}
-    if format == "safetensors":
-        try:
-            return safetensors.numpy.load_file(path)
-        except Exception as error:  # safetensors raises its own error types.
+        tensors = _read_npz(path)
+    elif format == "safetensors":
+        tensors = _read_safetensors(path)
+    else:
+        tensors = _read_torch(path)
+    for name, value in tensors.items():
+        if value.dtype.kind not in "fiu":
             raise CheckpointFileError(
-                f"Could not read the safetensors file {os.fspath(path)!r}: {error}"
-            ) from error
-    return _read_torch(path)
+                f"The checkpoint {os.fspath(path)!r} holds {name!r} of dtype "
+                f"{value.dtype}; weights are arrays of real numbers (floats or "
+                "integers)."
+            )
+    return tensors
 
 
 def write_tensors(path, tensors: dict[str, np.ndarray], format: str) -> None:
@@ -113,7 +143,7 @@ def write_tensors(path, tensors: dict[str, np.ndarray], format: str) -> None:
             os.fspath(path),
         )
     else:
-        raise ValueError(
+        raise InvalidValueError(
             "Checkpoints are written as 'npz' (the official MLP-Mixer layout) or "
             f"'safetensors' (timm's). Received: format={format!r}."
         )
@@ -138,7 +168,7 @@ def _check_zip(path, format: str) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             corrupt = archive.testzip()
-    except (zipfile.BadZipFile, OSError) as error:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
         raise CheckpointFileError(
             f"{os.fspath(path)!r} is not a complete {kind} ({error}); the file is "
             "truncated or corrupt, or of another format."
@@ -150,41 +180,136 @@ def _check_zip(path, format: str) -> None:
         )
 
 
-def _check_safetensors(path, size: int) -> None:
+def _read_npz(path) -> dict[str, np.ndarray]:
     name = os.fspath(path)
+    tensors = {}
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            for member in archive.files:
+                try:
+                    tensors[member] = archive[member]
+                except ValueError as error:  # object arrays need pickle
+                    raise CheckpointFileError(
+                        f"The .npz archive {name!r} holds {member!r}, which is not "
+                        f"an array of numbers ({error})."
+                    ) from error
+    except CheckpointFileError:
+        raise
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as error:
+        raise CheckpointFileError(
+            f"Could not read the .npz archive {name!r}: {error}"
+        ) from error
+    return tensors
+
+
+def _safetensors_header(path, size: int) -> dict:
+    """The validated header of a safetensors file: its tensors' entries by name."""
+    name = os.fspath(path)
+
+    def malformed(problem):
+        return CheckpointFileError(
+            f"The safetensors file {name!r} has a malformed header: {problem}."
+        )
+
     with open(path, "rb") as file:
         length_bytes = file.read(8)
-        header_length = (
-            int.from_bytes(length_bytes, "little") if len(length_bytes) == 8 else -1
-        )
-        if header_length < 0 or 8 + header_length > size:
+        if len(length_bytes) < 8:
+            raise CheckpointFileError(
+                f"The safetensors file {name!r} is truncated: it has {size} bytes, "
+                "fewer than the 8 of its header length."
+            )
+        header_length = int.from_bytes(length_bytes, "little")
+        if 8 + header_length > size:
             raise CheckpointFileError(
                 f"The safetensors file {name!r} is truncated: its header needs "
-                f"{max(header_length, 0) + 8} bytes but the file has {size}."
+                f"{header_length + 8} bytes but the file has {size}."
             )
+        if header_length > _MAX_HEADER_BYTES:
+            raise malformed(f"its header claims {header_length} bytes")
         try:
             header = json.loads(file.read(header_length))
         except ValueError as error:
-            raise CheckpointFileError(
-                f"The safetensors file {name!r} has a malformed header: {error}"
-            ) from error
+            raise malformed(f"not JSON ({error})") from error
     if not isinstance(header, dict):
-        raise CheckpointFileError(
-            f"The safetensors file {name!r} has a malformed header."
-        )
+        raise malformed("not a JSON object")
+    metadata = header.pop("__metadata__", {})
+    if not isinstance(metadata, dict) or not all(
+        isinstance(value, str) for value in metadata.values()
+    ):
+        raise malformed("`__metadata__` is not a mapping of strings")
     data_size = size - 8 - header_length
-    ends = [
-        entry["data_offsets"][1]
-        for key, entry in header.items()
-        if key != "__metadata__" and isinstance(entry, dict) and "data_offsets" in entry
-    ]
-    needed = max(ends, default=0)
-    if needed != data_size:
-        problem = "truncated" if needed > data_size else "longer than its header says"
+    spans = []
+    for tensor, entry in header.items():
+        if not isinstance(entry, dict) or set(entry) != {
+            "dtype",
+            "shape",
+            "data_offsets",
+        }:
+            raise malformed(f"entry {tensor!r} is not {{dtype, shape, data_offsets}}")
+        dtype, shape, offsets = entry["dtype"], entry["shape"], entry["data_offsets"]
+        if dtype not in _SAFETENSORS_DTYPES:
+            raise CheckpointFileError(
+                f"The safetensors file {name!r} holds {tensor!r} of dtype {dtype!r}; "
+                "weights are arrays of real numbers, one of "
+                f"{', '.join(_SAFETENSORS_DTYPES)}."
+            )
+        if (
+            not isinstance(shape, list)
+            or len(shape) > _MAX_RANK
+            or not all(_is_count(size) for size in shape)
+        ):
+            raise malformed(f"entry {tensor!r} has shape {shape!r}")
+        if (
+            not isinstance(offsets, list)
+            or len(offsets) != 2
+            or not all(_is_count(offset) for offset in offsets)
+            or offsets[0] > offsets[1]
+        ):
+            raise malformed(f"entry {tensor!r} has data_offsets {offsets!r}")
+        itemsize = np.dtype(_SAFETENSORS_DTYPES[dtype]).itemsize
+        if offsets[1] - offsets[0] != itemsize * math.prod(shape):
+            raise malformed(
+                f"entry {tensor!r} spans {offsets[1] - offsets[0]} bytes, but "
+                f"{dtype} of shape {tuple(shape)} needs {itemsize * math.prod(shape)}"
+            )
+        spans.append((offsets[0], offsets[1], tensor))
+    spans.sort()
+    end = 0
+    for begin, finish, tensor in spans:
+        if begin != end:
+            raise malformed(
+                f"entry {tensor!r} starts at byte {begin} of the data, where the "
+                f"tensors before it end at {end}"
+            )
+        end = finish
+    if end != data_size:
+        problem = "truncated" if end > data_size else "longer than its header says"
         raise CheckpointFileError(
             f"The safetensors file {name!r} is {problem}: its header describes "
-            f"{needed} bytes of tensor data but the file holds {data_size}."
+            f"{end} bytes of tensor data but the file holds {data_size}."
         )
+    return header
+
+
+def _is_count(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _read_safetensors(path) -> dict[str, np.ndarray]:
+    size = os.path.getsize(path)
+    header = _safetensors_header(path, size)
+    with open(path, "rb") as file:
+        start = 8 + int.from_bytes(file.read(8), "little")
+        tensors = {}
+        for tensor, entry in header.items():
+            begin, end = entry["data_offsets"]
+            file.seek(start + begin)
+            dtype = _SAFETENSORS_DTYPES[entry["dtype"]]
+            array = np.frombuffer(file.read(end - begin), dtype=dtype)
+            if entry["dtype"] == "BF16":
+                array = (array.astype("<u4") << 16).view("<f4")
+            tensors[tensor] = array.reshape(entry["shape"])
+    return tensors
 
 
 def _read_torch(path) -> dict[str, np.ndarray]:
@@ -192,7 +317,7 @@ def _read_torch(path) -> dict[str, np.ndarray]:
         # Reading PyTorch's pickle format needs PyTorch; no computation uses it.
         import torch  # noqa: TID251
     except ImportError as error:
-        raise ImportError(
+        raise MissingDependencyError(
             f"Reading the PyTorch checkpoint {os.fspath(path)!r} needs PyTorch: "
             "`pip install torch`. The same weights are usually published as a "
             "safetensors file, which needs no PyTorch."
@@ -204,10 +329,20 @@ def _read_torch(path) -> dict[str, np.ndarray]:
             f"Could not read the PyTorch checkpoint {os.fspath(path)!r}: {error}"
         ) from error
     if not isinstance(state, dict) or not all(
-        isinstance(value, torch.Tensor) for value in state.values()
+        isinstance(key, str) and isinstance(value, torch.Tensor)
+        for key, value in state.items()
     ):
         raise CheckpointFileError(
             f"{os.fspath(path)!r} does not hold a state dict (a mapping from names "
             "to tensors), as timm's checkpoints do."
         )
-    return {name: value.detach().cpu().float().numpy() for name, value in state.items()}
+    tensors = {}
+    for key, value in state.items():
+        if value.is_complex() or value.dtype == torch.bool:
+            raise CheckpointFileError(
+                f"The checkpoint {os.fspath(path)!r} holds {key!r} of dtype "
+                f"{value.dtype}; weights are arrays of real numbers."
+            )
+        value = value.detach().cpu()
+        tensors[key] = (value.float() if value.is_floating_point() else value).numpy()
+    return tensors

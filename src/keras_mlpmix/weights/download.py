@@ -1,25 +1,34 @@
 """Fetching checkpoint files once into the Keras cache, verified.
 
-Files go to `$KERAS_HOME/keras_mlpmix/` (`~/.keras/keras_mlpmix/` by
-default): downloads under `checkpoints/`, converted weights under
-`converted/`. A download is verified before it is used: against its
+Files go to `$KERAS_HOME/keras_mlpmix/checkpoints/` (`~/.keras/...` by
+default). A file is verified before it is used, every time: against its
 SHA-256 when one is known, and always for structural integrity (see
-`keras_mlpmix.weights.checkpoint_files`). A file that fails is deleted and
-the error says why; the next call downloads it again.
+`keras_mlpmix.weights.checkpoint_files`). A download goes to a temporary
+name first and takes its cache name only once verified, so an interrupted
+or bad download never becomes a cache entry. A cache entry that no longer
+verifies (a disk error, a file changed by hand) is reported, removed and
+downloaded again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 import os
 
 import keras
 
+from keras_mlpmix.errors import DownloadError, InvalidValueError
 from keras_mlpmix.weights import checkpoint_files
 
+logger = logging.getLogger("keras_mlpmix")
 
-def cache_directory(kind: str) -> str:
-    """The cache folder for `kind` (`"checkpoints"` or `"converted"`)."""
+_PARTIAL_SUFFIX = ".partial"
+
+
+def cache_directory(kind: str = "checkpoints") -> str:
+    """The cache folder for `kind` of files, under `KERAS_HOME` (or `~/.keras`)."""
     home = os.environ.get("KERAS_HOME") or os.path.join(
         os.path.expanduser("~"), ".keras"
     )
@@ -35,8 +44,21 @@ def sha256_of(path) -> str:
     return digest.hexdigest()
 
 
+def verification_problem(path, format: str, sha256: str | None) -> str | None:
+    """What is wrong with the checkpoint file at `path`, or None if it verifies."""
+    if sha256 is not None:
+        actual = sha256_of(path)
+        if actual != sha256.lower():
+            return f"its SHA-256 is {actual}, not the published {sha256}"
+    try:
+        checkpoint_files.check_integrity(path, format)
+    except checkpoint_files.CheckpointFileError as error:
+        return str(error)
+    return None
+
+
 def fetch(url: str, file_name: str, *, format: str, sha256: str | None = None) -> str:
-    """Downloads `url` into the cache as `file_name` (once) and verifies it.
+    """Returns the verified cache file of `url`, downloading it if needed.
 
     Args:
         url: Where the checkpoint is published (`https://`, `http://` or
@@ -49,39 +71,51 @@ def fetch(url: str, file_name: str, *, format: str, sha256: str | None = None) -
         The path of the verified file.
 
     Raises:
-        ValueError: if the file's hash differs from `sha256`, or it is
-            truncated or corrupt; the file is deleted.
+        ValueError: if the downloaded file's hash differs from `sha256`, or
+            it is truncated or corrupt; nothing is kept.
         OSError: if the download fails (including a transfer cut short of
             the announced length); nothing is kept.
     """
-    directory = cache_directory("checkpoints")
+    directory = cache_directory()
     # get_file falls back to /tmp when its folder does not exist yet.
     os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, file_name)
+    partial = path + _PARTIAL_SUFFIX
+    # A partial file left by an interrupted download would pass for a cached one.
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(partial)
+    if os.path.exists(path):
+        problem = verification_problem(path, format, sha256)
+        if problem is None:
+            return path
+        logger.warning(
+            "The cached checkpoint %s is damaged (%s); removed it and downloading "
+            "%s again.",
+            path,
+            problem,
+            url,
+        )
+        os.remove(path)
     try:
-        path = keras.utils.get_file(
-            file_name,
+        keras.utils.get_file(
+            os.path.basename(partial),
             origin=url,
             cache_dir=os.path.dirname(directory),
             cache_subdir=os.path.basename(directory),
         )
     except Exception as error:  # get_file raises a bare Exception and removes the file.
-        raise OSError(
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(partial)
+        raise DownloadError(
             f"Downloading {url} failed: {error}. No partial file was kept; calling "
             "again retries."
         ) from error
-    try:
-        if sha256 is not None:
-            actual = sha256_of(path)
-            if actual != sha256.lower():
-                raise ValueError(
-                    f"The file downloaded from {url} has SHA-256 {actual}, not the "
-                    f"published {sha256}: it is incomplete, corrupt or not the "
-                    "published file."
-                )
-        checkpoint_files.check_integrity(path, format)
-    except ValueError as error:
-        os.remove(path)
-        raise ValueError(
-            f"{error} It was deleted; calling again downloads it again."
-        ) from error
+    problem = verification_problem(partial, format, sha256)
+    if problem is not None:
+        os.remove(partial)
+        raise InvalidValueError(
+            f"The file downloaded from {url} is not the published checkpoint: "
+            f"{problem}. It was deleted; calling again downloads it again."
+        )
+    os.replace(partial, path)
     return path

@@ -7,8 +7,10 @@ import os
 import keras
 import numpy as np
 
+from keras_mlpmix.errors import InvalidValueError
 from keras_mlpmix.weights import checkpoint_files
-from keras_mlpmix.weights.loading import LAYOUTS, model_parts
+from keras_mlpmix.weights.layouts import layout_of_format
+from keras_mlpmix.weights.loading import check_checkpointable
 
 _SUFFIXES = {".npz": "npz", ".safetensors": "safetensors"}
 
@@ -18,9 +20,9 @@ def export_checkpoint(model, path, format: str | None = None) -> None:
 
     The inverse of `load_checkpoint`: `"npz"` writes the parameter tree of
     the official MLP-Mixer checkpoints (MLP-Mixer only), `"safetensors"`
-    timm's state dict (MLP-Mixer and gMLP), so that timm's own model, or the
-    official Flax one, can load weights fine-tuned here. Weights are written
-    in float32.
+    timm's state dict (MLP-Mixer, gMLP and ResMLP), so that timm's own
+    model, or the official Flax one, can load weights fine-tuned here.
+    Weights are written in float32.
 
     Args:
         model: A `Backbone` (no head is written) or an `ImageClassifier`.
@@ -29,8 +31,10 @@ def export_checkpoint(model, path, format: str | None = None) -> None:
             when None.
 
     Raises:
-        ValueError: if the format is unknown or the model has weights the
-            layout has no place for (e.g. a position embedding).
+        ValueError: if the format is unknown, the model's family has no
+            weights in that layout, or the model has weights the layout has
+            no place for (e.g. a position embedding).
+        TypeError: if `model` is not a Backbone or ImageClassifier.
 
     Example:
 
@@ -44,29 +48,27 @@ def export_checkpoint(model, path, format: str | None = None) -> None:
     >>> os.path.getsize(path) > 0
     True
     """
+    check_checkpointable(model)
     if format is None:
         format = _SUFFIXES.get(os.path.splitext(os.fspath(path))[1])
         if format is None:
-            raise ValueError(
+            raise InvalidValueError(
                 "Cannot tell the checkpoint format from the file name: pass format="
                 f"'npz' or 'safetensors', or name the file *.npz or *.safetensors. "
                 f"Received: path={os.fspath(path)!r}."
             )
     if format not in _SUFFIXES.values():
-        raise ValueError(
+        raise InvalidValueError(
             "`format` must be 'npz' (the official MLP-Mixer layout) or 'safetensors' "
             f"(timm's). Received: format={format!r}."
         )
-    backbone, head = model_parts(model)
-    rules = LAYOUTS[format].rules(backbone, head)
-    covered = {rule.target.path for rule in rules}
-    unplaced = [
-        weight.path for weight in backbone.weights if weight.path not in covered
-    ]
+    rules = model.checkpoint_rules(layout_of_format(format))
+    covered = {id(rule.target) for rule in rules}
+    unplaced = [weight.path for weight in model.weights if id(weight) not in covered]
     if unplaced:
-        raise ValueError(
+        raise InvalidValueError(
             f"The {format} checkpoint layout has no place for these weights of "
-            f"{backbone.name!r}: {', '.join(unplaced)}."
+            f"{model.describe()}: {', '.join(unplaced)}."
         )
     tensors = {
         rule.source: rule.layout.to_checkpoint(

@@ -67,6 +67,19 @@ class Column(Layout):
         return array.reshape(-1)
 
 
+class Broadcastable(Layout):
+    """A per-channel vector stored as `(1, 1, C)`, as timm's `Affine`, for a `(C,)` one."""
+
+    def checkpoint_shape(self, keras_shape):
+        return (1, 1, *keras_shape)
+
+    def to_keras(self, array):
+        return array.reshape(array.shape[2:]) if array.shape[:2] == (1, 1) else array
+
+    def to_checkpoint(self, array):
+        return array.reshape(1, 1, *array.shape)
+
+
 @dataclasses.dataclass(frozen=True)
 class ConvKernel(Layout):
     """A patch-embedding convolution kernel for the Dense `stem` on `Patches`.
@@ -105,6 +118,7 @@ class ConvKernel(Layout):
 SAME = Layout()
 TRANSPOSED = Transposed()
 COLUMN = Column()
+BROADCASTABLE = Broadcastable()
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -139,6 +153,8 @@ class CheckpointLayout:
         approximate_gelu: Whether its checkpoints were trained with the tanh
             form of GELU.
         separator: Between the parts of a tensor name.
+        stem_name: Name of the patch embedding.
+        norm_name: Name of the normalisation before the head.
         kernel: Name of a dense layer's kernel.
         scale: Name of a normalisation's scale.
         kernel_layout: Layout of a dense kernel.
@@ -150,6 +166,8 @@ class CheckpointLayout:
     formats: tuple[str, ...]
     approximate_gelu: bool
     separator: str
+    stem_name: str
+    norm_name: str
     kernel: str
     scale: str
     kernel_layout: Layout
@@ -225,6 +243,8 @@ OFFICIAL = CheckpointLayout(
     formats=("npz",),
     approximate_gelu=True,
     separator="/",
+    stem_name="stem",
+    norm_name="pre_head_layer_norm",
     kernel="kernel",
     scale="scale",
     kernel_layout=SAME,
@@ -236,6 +256,8 @@ TIMM = CheckpointLayout(
     formats=("safetensors", "torch"),
     approximate_gelu=False,
     separator=".",
+    stem_name="stem.proj",
+    norm_name="norm",
     kernel="weight",
     scale="weight",
     kernel_layout=TRANSPOSED,

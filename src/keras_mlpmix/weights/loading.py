@@ -1,23 +1,47 @@
-"""Loading checkpoints into models, all or nothing."""
+"""Loading checkpoints into models, all or nothing.
+
+The loader knows checkpoint files and layouts, not models: it loads into
+any model that describes itself (see `Checkpointable`), as the backbones and
+the classifier of `keras_mlpmix.models` do. Each family's backbone writes
+the rules that name, for each of its weights, the checkpoint tensor that
+fills it; the loader reads the file, checks every tensor against its rule
+and assigns them only when all fit.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import logging
 import os
+from typing import Protocol
 
 import numpy as np
 
-from keras_mlpmix.models.backbone import Backbone
-from keras_mlpmix.models.image_classifier import ImageClassifier
-from keras_mlpmix.weights import checkpoint_files, official, patch_grid, timm
+from keras_mlpmix.errors import InvalidTypeError, InvalidValueError
+from keras_mlpmix.layers.argument_checks import check_bool, check_pair
+from keras_mlpmix.weights import checkpoint_files, patch_grid
+from keras_mlpmix.weights.layouts import CheckpointLayout, Rule, layout_of_format
 
 logger = logging.getLogger("keras_mlpmix")
 
-# The layout of the tensors each container format holds.
-LAYOUTS = {"npz": official, "safetensors": timm, "torch": timm}
-
 _LISTED = 8  # Offending names listed in an error message, the rest counted.
+
+
+class Checkpointable(Protocol):
+    """What a model provides to be loaded from, or exported to, a checkpoint.
+
+    `Backbone` and `ImageClassifier` provide it.
+    """
+
+    name: str
+    approximate_gelu: bool
+    patch_grid: tuple[int, int]
+
+    def checkpoint_rules(self, layout: CheckpointLayout) -> list[Rule]:
+        """One rule per weight of the model; raises ValueError for an unknown layout."""
+
+    def describe(self) -> str:
+        """One line naming the model and its sizes, for messages."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -26,7 +50,7 @@ class LoadReport:
 
     Attributes:
         source: The file the weights came from.
-        format: Its format (`"npz"`, `"safetensors"`, `"torch"` or `"keras"`).
+        format: Its format (`"npz"`, `"safetensors"` or `"torch"`).
         loaded: Paths of the model weights filled from the checkpoint.
         interpolated: Those of `loaded` resized to the model's patch grid.
         kept_initial: Paths of the model weights left as initialised: the
@@ -70,16 +94,13 @@ class LoadReport:
         return "\n".join(lines)
 
 
-def model_parts(model):
-    """Returns `(backbone, head)` of a `Backbone` (no head) or an `ImageClassifier`."""
-    if isinstance(model, ImageClassifier):
-        return model.backbone, model.get_layer("head")
-    if isinstance(model, Backbone):
-        return model, None
-    raise TypeError(
-        "`model` must be a keras_mlpmix Backbone or ImageClassifier. "
-        f"Received: model of type {type(model).__name__}."
-    )
+def check_checkpointable(model) -> None:
+    if not callable(getattr(model, "checkpoint_rules", None)):
+        raise InvalidTypeError(
+            "`model` must be a keras_mlpmix Backbone or ImageClassifier (a model "
+            "with `checkpoint_rules`). Received: model of type "
+            f"{type(model).__name__}."
+        )
 
 
 def load_checkpoint(
@@ -93,13 +114,14 @@ def load_checkpoint(
     """Loads an official MLP-Mixer or a timm checkpoint file into a model.
 
     Reads the official `.npz` files of the MLP-Mixer paper (MLP-Mixer only),
-    timm's `model.safetensors` (MLP-Mixer and gMLP) and, with PyTorch
-    installed, timm's `.pth` / `.bin` files. Every checkpoint tensor is
-    mapped by name to one weight of the model and rearranged to Keras's
+    timm's `model.safetensors` (MLP-Mixer, gMLP and ResMLP) and, with
+    PyTorch installed, timm's `.pth` / `.bin` files. Every checkpoint tensor
+    is mapped by name to one weight of the model and rearranged to Keras's
     layout; the load succeeds only if every tensor is used and every weight
-    is filled with the right shape. Otherwise a `ValueError` lists the
-    missing, unexpected and mis-shaped names and the model is left
-    unchanged.
+    is filled with an array of the right shape holding finite real numbers.
+    Otherwise a `ValueError` lists the missing, unexpected, mis-shaped and
+    invalid tensors and the model is left unchanged: NaN or infinite values
+    in a checkpoint are refused, since no trained model holds them.
 
     One exception serves fine-tuning: the classification head. Loading into
     a `Backbone` leaves the checkpoint's head out; loading into an
@@ -112,7 +134,8 @@ def load_checkpoint(
     to it are resized (see `keras_mlpmix.weights.patch_grid`).
 
     Args:
-        model: A `Backbone` or `ImageClassifier` (MLP-Mixer or gMLP).
+        model: A `Backbone` or `ImageClassifier` whose family has weights in
+            the file's layout.
         path: The checkpoint file.
         format: `"npz"` (official layout), `"safetensors"` or `"torch"`
             (timm layout); detected from the file's first bytes when None.
@@ -137,18 +160,23 @@ def load_checkpoint(
     >>> from keras_mlpmix.weights import export_checkpoint, load_checkpoint
     >>> def small(num_classes):
     ...     return ImageClassifier.from_preset(
-    ...         "mixer_b16_224.goog_in21k_ft_in1k", weights=False,
-    ...         num_classes=num_classes, image_size=32, hidden_dim=8,
-    ...         num_blocks=1, tokens_mlp_dim=4, channels_mlp_dim=16)
+    ...         "mixer_b16_224", num_classes=num_classes, image_size=32,
+    ...         hidden_dim=8, num_blocks=1, tokens_mlp_dim=4, channels_mlp_dim=16)
     >>> path = os.path.join(tempfile.mkdtemp(), "model.safetensors")
     >>> export_checkpoint(small(1000), path)
     >>> report = load_checkpoint(small(10), path)
     >>> report.kept_initial
     ('head/kernel', 'head/bias')
     """
+    check_checkpointable(model)
     checkpoint_files.check_format(format)
+    if not isinstance(path, (str, os.PathLike)):
+        raise InvalidTypeError(
+            f"`path` must be a file path. Received: path={path!r} of type "
+            f"{type(path).__name__}."
+        )
     if not os.path.isfile(path):
-        raise ValueError(f"No checkpoint file at {os.fspath(path)!r}.")
+        raise InvalidValueError(f"No checkpoint file at {os.fspath(path)!r}.")
     format = format or checkpoint_files.detect_format(path)
     return load_tensors(
         model,
@@ -170,26 +198,31 @@ def load_tensors(
     checkpoint_grid=None,
 ) -> LoadReport:
     """`load_checkpoint` for tensors already read from a file of `format`."""
-    backbone, head = model_parts(model)
-    layout = LAYOUTS[format]
+    check_checkpointable(model)
+    interpolate_patch_grid = check_bool(
+        "interpolate_patch_grid", interpolate_patch_grid
+    )
+    if checkpoint_grid is not None:
+        checkpoint_grid = check_pair("checkpoint_grid", checkpoint_grid)
+    layout = layout_of_format(format)
     report = assign(
-        backbone,
-        layout.rules(backbone, head),
+        model,
+        model.checkpoint_rules(layout),
         tensors,
         source=source,
         format=format,
-        head_sources=layout.HEAD,
+        head_sources=layout.head_names,
         interpolate_patch_grid=interpolate_patch_grid,
         checkpoint_grid=checkpoint_grid,
     )
-    if backbone.approximate_gelu != layout.APPROXIMATE_GELU:
+    if model.approximate_gelu != layout.approximate_gelu:
         trained, used = ("tanh-approximate", "exact")
-        if not layout.APPROXIMATE_GELU:
+        if not layout.approximate_gelu:
             trained, used = used, trained
         note = (
-            f"Checkpoints in {layout.NAME} were trained with {trained} GELU but "
-            f"this model uses the {used} form (approximate_gelu="
-            f"{backbone.approximate_gelu}); its outputs differ slightly from the "
+            f"Checkpoints in {layout.description} were trained with {trained} GELU "
+            f"but this model uses the {used} form (approximate_gelu="
+            f"{model.approximate_gelu}); its outputs differ slightly from the "
             "reference model's."
         )
         logger.warning(note)
@@ -199,8 +232,8 @@ def load_tensors(
 
 
 def assign(
-    backbone,
-    rules,
+    model,
+    rules: list[Rule],
     tensors: dict[str, np.ndarray],
     *,
     source: str,
@@ -211,17 +244,19 @@ def assign(
 ) -> LoadReport:
     """Fills the weights named by `rules` from `tensors`, all or nothing.
 
-    Checks, before assigning anything, that every rule's tensor exists and
-    fits (after resizing the patch grid, if allowed), that no tensor is left
-    over and that every weight of `backbone` has a rule. The head rules
-    (`rule.head`) are the exception: if any of them does not fit, the whole
-    head is kept as initialised and reported; the tensors named in
-    `head_sources` are reported as not used when the head is not loaded.
+    Checks, before assigning anything, that every rule's tensor exists, is
+    an array of finite real numbers and fits (after resizing the patch
+    grid, if allowed), that no tensor is left over and that every weight of
+    `model` has a rule. The head rules (`rule.head`) are the exception: if
+    any of them does not fit, the whole head is kept as initialised and
+    reported; the tensors named in `head_sources` are reported as not used
+    when the head is not loaded.
 
     Raises:
-        ValueError: listing missing, unexpected and mis-shaped tensors.
+        ValueError: listing missing, unexpected, mis-shaped and invalid
+            tensors.
     """
-    fitter = _Fitter(backbone, interpolate_patch_grid, checkpoint_grid)
+    fitter = _Fitter(model.patch_grid, interpolate_patch_grid, checkpoint_grid)
     planned, missing, mismatched = [], [], []
     used = set()
     for rule in (rule for rule in rules if not rule.head):
@@ -230,7 +265,7 @@ def assign(
             missing.append(f"{rule.source} {expected}")
             continue
         used.add(rule.source)
-        value, problem = fitter.fit(rule, tensors[rule.source])
+        value, problem, _ = fitter.fit(rule, tensors[rule.source])
         if problem:
             mismatched.append(problem)
             continue
@@ -238,17 +273,19 @@ def assign(
 
     head_rules = [rule for rule in rules if rule.head]
     head = [
-        (rule.target, fitter.fit(rule, tensors[rule.source])[0])
+        (rule, *fitter.fit(rule, tensors[rule.source]))
         for rule in head_rules
         if rule.source in tensors
     ]
     kept_initial, ignored = (), ()
+    # A head holding invalid values is an error; one of another size is not.
+    mismatched += [problem for _, _, problem, shape in head if problem and not shape]
     if (
         head_rules
         and len(head) == len(head_rules)
-        and all(value is not None for _, value in head)
+        and all(problem is None for _, _, problem, _ in head)
     ):
-        planned += head
+        planned += [(rule.target, value) for rule, value, _, _ in head]
         used.update(rule.source for rule in head_rules)
     else:
         kept_initial = tuple(rule.target.path for rule in head_rules)
@@ -256,24 +293,23 @@ def assign(
         used.update(head_sources)
 
     unexpected = [
-        f"{name} {tuple(tensors[name].shape)}" for name in sorted(set(tensors) - used)
+        f"{name} {tuple(np.shape(tensors[name]))}"
+        for name in sorted(set(tensors) - used)
     ]
-    covered = {rule.target.path for rule in rules}
-    unfilled = [
-        weight.path for weight in backbone.weights if weight.path not in covered
-    ]
+    covered = {id(rule.target) for rule in rules}
+    unfilled = [weight.path for weight in model.weights if id(weight) not in covered]
     problems = [
         (title, names)
         for title, names in (
             ("Missing from the checkpoint", missing),
             ("Unexpected in the checkpoint", unexpected),
-            ("Shapes that do not fit", mismatched),
+            ("Tensors that do not fit", mismatched),
             ("Model weights that no checkpoint tensor fills", unfilled),
         )
         if names
     ]
     if problems:
-        raise ValueError(_mismatch_message(source, format, backbone, problems))
+        raise InvalidValueError(_mismatch_message(source, format, model, problems))
     for target, value in planned:
         target.assign(value)
     return LoadReport(
@@ -287,40 +323,58 @@ def assign(
 
 
 class _Fitter:
-    """Converts checkpoint tensors to a backbone's weights, resizing its patch grid."""
+    """Converts checkpoint tensors to a model's weights, resizing its patch grid."""
 
-    def __init__(self, backbone, interpolate_patch_grid, checkpoint_grid):
-        self.tied = patch_grid.patch_tied_weights(backbone)
-        self.grid = tuple(
-            size // patch
-            for size, patch in zip(
-                backbone.image_size, backbone.patch_size, strict=True
-            )
-        )
+    def __init__(self, grid, interpolate_patch_grid, checkpoint_grid):
+        self.grid = tuple(grid)
         self.interpolate = interpolate_patch_grid
-        self.checkpoint_grid = (
-            None if checkpoint_grid is None else tuple(checkpoint_grid)
-        )
+        self.checkpoint_grid = checkpoint_grid
         self.resized = []
 
     def fit(self, rule, tensor):
-        """Returns `(value, None)` with the Keras-layout value, or `(None, problem)`."""
+        """Converts `tensor` for `rule.target`: `(value, problem, shape_problem)`.
+
+        `value` is the Keras-layout array, or None with `problem` saying why;
+        `shape_problem` tells a tensor of another shape from an invalid one.
+        """
         target_shape = tuple(rule.target.shape)
+        tensor = np.asarray(tensor)
+        if tensor.dtype.kind not in "fiu":
+            return (
+                None,
+                (f"{rule.source}: dtype {tensor.dtype}, not an array of real numbers"),
+                False,
+            )
         value = rule.layout.to_keras(tensor)
-        if value.shape != target_shape and rule.target.path in self.tied:
+        if value.shape != target_shape and rule.patch_axes is not None:
             value, problem = self._resize(rule, value)
             if problem:
-                return None, problem
+                return None, problem, True
         if value.shape != target_shape:
             expected = rule.layout.checkpoint_shape(target_shape)
-            return None, (
-                f"{rule.source}: checkpoint {tuple(tensor.shape)}, model expects "
-                f"{expected} for {rule.target.path}"
+            return (
+                None,
+                (
+                    f"{rule.source}: checkpoint {tuple(tensor.shape)}, model expects "
+                    f"{expected} for {rule.target.path}"
+                ),
+                True,
             )
-        return value, None
+        with np.errstate(over="ignore", invalid="ignore"):
+            value = value.astype(rule.target.dtype)
+        if not np.isfinite(value).all():
+            return (
+                None,
+                (
+                    f"{rule.source}: holds NaN or infinite values (as "
+                    f"{rule.target.dtype}) for {rule.target.path}"
+                ),
+                False,
+            )
+        return value, None, False
 
     def _resize(self, rule, value):
-        axes = self.tied[rule.target.path]
+        axes = rule.patch_axes
         target_shape = tuple(rule.target.shape)
         sizes = (
             {value.shape[axis] for axis in axes.all}
@@ -354,12 +408,10 @@ class _Fitter:
         return patch_grid.resize(value, axes, source_grid, self.grid), None
 
 
-def _mismatch_message(source, format, backbone, problems) -> str:
+def _mismatch_message(source, format, model, problems) -> str:
     lines = [
-        f"The checkpoint {source!r} ({format}) does not fit {backbone.name!r}, a "
-        f"{type(backbone).__name__} with image_size={backbone.image_size}, "
-        f"patch_size={backbone.patch_size}, hidden_dim={backbone.hidden_dim} and "
-        f"num_blocks={backbone.num_blocks}. Nothing was loaded."
+        f"The checkpoint {source!r} ({format}) does not fit {model.describe()}. "
+        "Nothing was loaded."
     ]
     for title, names in problems:
         listed = ", ".join(names[:_LISTED])

@@ -1,7 +1,8 @@
 """Adapting weights tied to the patch grid to another image size.
 
-MLP-Mixer's token-mixing MLPs, gMLP's spatial gating projections and
-position embeddings have one row or column per patch. Built for another
+MLP-Mixer's token-mixing MLPs, gMLP's spatial gating projections, ResMLP's
+linear token mixing and position embeddings have one row or column per
+patch (each family names its own, see `Backbone.checkpoint_rules`). Built for another
 image size (same patch size), a model has another grid of patches, `(h, w)`
 instead of `(h0, w0)`, and these weights must be resized along their patch
 axes. Each patch axis is reshaped to the 2D grid and resized by separable
@@ -29,8 +30,6 @@ import dataclasses
 import math
 
 import numpy as np
-
-from keras_mlpmix.layers import MixerBlock, gMLPBlock
 
 
 @dataclasses.dataclass(frozen=True)
@@ -124,22 +123,3 @@ def _apply_along_grid(array, axis, grid, matrices):
     gridded = moved.reshape(*grid, -1)
     resized = np.einsum("ih,jw,hwr->ijr", matrices[0], matrices[1], gridded)
     return np.moveaxis(resized.reshape(-1, *rest), 0, axis)
-
-
-def patch_tied_weights(backbone) -> dict[str, PatchAxes]:
-    """The weights of `backbone` tied to its patch grid, by variable path."""
-    tied = {}
-    if backbone.use_position_embedding:
-        embedding = backbone.get_layer("position_embedding").embedding
-        tied[embedding.path] = PatchAxes(outputs=(0,))
-    for index in range(backbone.num_blocks):
-        block = backbone.get_layer(f"block_{index}")
-        if isinstance(block, MixerBlock):
-            tied[block.token_mlp.fc1.kernel.path] = PatchAxes(inputs=(0,))
-            tied[block.token_mlp.fc2.kernel.path] = PatchAxes(outputs=(1,))
-            tied[block.token_mlp.fc2.bias.path] = PatchAxes(outputs=(0,))
-        elif isinstance(block, gMLPBlock):
-            projection = block.mlp.gate.spatial_proj
-            tied[projection.kernel.path] = PatchAxes(inputs=(0,), outputs=(1,))
-            tied[projection.bias.path] = PatchAxes(outputs=(0,))
-    return tied
