@@ -1,13 +1,17 @@
-"""The FNet backbone, applied to image patches."""
+"""FNet on image patches: its backbone, and what the shared machinery asks of it."""
 
 from __future__ import annotations
 
 import functools
+import types
 
 import keras
 
 from keras_mlpmix.layers import FNetBlock
-from keras_mlpmix.models.backbone import Backbone
+from keras_mlpmix.layers.argument_checks import check_epsilon
+from keras_mlpmix.models.backbone import Backbone, MatmulShape
+
+_MLP = r"(?:.*/)?mlp"
 
 
 @keras.saving.register_keras_serializable(package="keras_mlpmix")
@@ -16,10 +20,11 @@ class FNetBackbone(Backbone):
 
     The encoder of Lee-Thorp et al., 2021 ("FNet: Mixing Tokens with Fourier
     Transforms"), a text model, applied to patch embeddings as in the
-    keras-io all-MLP example: the `Backbone` skeleton with `FNetBlock` layers. The
-    Fourier mixing has no weights, so only the position embedding (on by
-    default, as in FNet) ties the backbone to its `image_size`. There is no
-    official vision FNet; the presets `fnet_s16_224` and `fnet_b16_224` are
+    keras-io all-MLP example: the `Backbone` skeleton with `FNetBlock`
+    layers and a final LayerNorm. The Fourier mixing has no weights, so
+    only the position embedding (on by default, as in FNet) ties the
+    backbone to its `image_size`. There is no official vision FNet and no
+    published checkpoint; the presets `fnet_s16_224` and `fnet_b16_224` are
     this library's sizes.
 
     Args:
@@ -37,7 +42,8 @@ class FNetBackbone(Backbone):
             stem; Fourier mixing alone does not know where a patch lies.
         approximate_gelu: Use the tanh approximation of GELU.
         dtype: Dtype policy of every layer.
-        **kwargs: Standard model arguments (`name`, `trainable`).
+        name: Name of the model.
+        trainable: Whether the weights are trainable.
 
     Example:
 
@@ -48,6 +54,17 @@ class FNetBackbone(Backbone):
     >>> tuple(backbone(np.zeros((1, 32, 32, 3), "float32")).shape)
     (1, 16, 16)
     """
+
+    sharding = types.MappingProxyType(
+        {
+            rf"{_MLP}/fc1/kernel": (None, "model"),
+            rf"{_MLP}/fc1/bias": ("model",),
+            rf"{_MLP}/fc2/kernel": ("model", None),
+        }
+    )
+
+    # The keras-io example's learning rate for its FNet.
+    recipe_learning_rate = 0.001
 
     def __init__(
         self,
@@ -65,23 +82,39 @@ class FNetBackbone(Backbone):
         dtype=None,
         **kwargs,
     ):
+        type(self).check_arguments(kwargs)
+        layer_norm_epsilon = check_epsilon("layer_norm_epsilon", layer_norm_epsilon)
         super().__init__(
-            functools.partial(FNetBlock, ffn_dim),
+            functools.partial(
+                FNetBlock, ffn_dim, layer_norm_epsilon=layer_norm_epsilon
+            ),
+            functools.partial(
+                keras.layers.LayerNormalization, epsilon=layer_norm_epsilon
+            ),
             image_size=image_size,
             patch_size=patch_size,
             hidden_dim=hidden_dim,
             num_blocks=num_blocks,
             dropout_rate=dropout_rate,
             drop_path_rate=drop_path_rate,
-            layer_norm_epsilon=layer_norm_epsilon,
             use_position_embedding=use_position_embedding,
             approximate_gelu=approximate_gelu,
             dtype=dtype,
             **kwargs,
         )
         self.ffn_dim = ffn_dim
+        self.layer_norm_epsilon = layer_norm_epsilon
 
     def get_config(self):
         config = super().get_config()
-        config.update({"ffn_dim": self.ffn_dim})
+        config.update(
+            {"ffn_dim": self.ffn_dim, "layer_norm_epsilon": self.layer_norm_epsilon}
+        )
         return config
+
+    def block_matmul_shapes(self, batch_size):
+        tokens = batch_size * self.num_patches
+        return [
+            MatmulShape("mlp.fc1", tokens, self.hidden_dim, self.ffn_dim),
+            MatmulShape("mlp.fc2", tokens, self.ffn_dim, self.hidden_dim),
+        ]

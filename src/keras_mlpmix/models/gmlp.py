@@ -1,13 +1,18 @@
-"""The gMLP backbone."""
+"""gMLP: its backbone, and everything the shared machinery asks of the family."""
 
 from __future__ import annotations
 
 import functools
+import types
 
 import keras
 
 from keras_mlpmix.layers import gMLPBlock
-from keras_mlpmix.models.backbone import Backbone
+from keras_mlpmix.layers.argument_checks import check_epsilon
+from keras_mlpmix.models.backbone import Backbone, MatmulShape
+from keras_mlpmix.weights.layouts import COLUMN, SAME, Rule
+
+_MLP = r"(?:.*/)?mlp"
 
 
 @keras.saving.register_keras_serializable(package="keras_mlpmix")
@@ -15,10 +20,11 @@ class gMLPBackbone(Backbone):
     """gMLP: images to token features with spatially gated MLPs.
 
     The vision model of Liu et al., 2021 ("Pay Attention to MLPs"), without
-    its head: the `Backbone` skeleton with `gMLPBlock` layers. The spatial gating
-    units project across patches, so the backbone is tied to its
-    `image_size`. The paper's sizes are presets (`gmlp_ti16_224`,
-    `gmlp_s16_224`, `gmlp_b16_224`).
+    its head: the `Backbone` skeleton with `gMLPBlock` layers and a final
+    LayerNorm. The spatial gating units project across patches, so the
+    backbone is tied to its `image_size`. The paper's sizes are presets
+    (`gmlp_ti16_224`, `gmlp_s16_224`, `gmlp_b16_224`); timm's checkpoints
+    load into them.
 
     Args:
         image_size: Input height and width, an int or a pair; multiples of
@@ -39,7 +45,8 @@ class gMLPBackbone(Backbone):
             stem. gMLP needs none, its spatial gating sees positions.
         approximate_gelu: Use the tanh approximation of GELU.
         dtype: Dtype policy of every layer.
-        **kwargs: Standard model arguments (`name`, `trainable`).
+        name: Name of the model.
+        trainable: Whether the weights are trainable.
 
     Example:
 
@@ -50,6 +57,20 @@ class gMLPBackbone(Backbone):
     >>> tuple(backbone(np.zeros((1, 32, 32, 3), "float32")).shape)
     (1, 16, 16)
     """
+
+    checkpoint_layouts = ("timm",)
+    uses_fusion_barrier = True
+    # The spatial projection is (N, N) and stays replicated.
+    sharding = types.MappingProxyType(
+        {
+            rf"{_MLP}/fc1/kernel": (None, "model"),
+            rf"{_MLP}/fc1/bias": ("model",),
+            rf"{_MLP}/fc2/kernel": ("model", None),
+        }
+    )
+
+    # The keras-io example's learning rate for its gMLP.
+    recipe_learning_rate = 0.003
 
     def __init__(
         self,
@@ -68,9 +89,20 @@ class gMLPBackbone(Backbone):
         dtype=None,
         **kwargs,
     ):
+        type(self).check_arguments(kwargs)
+        layer_norm_epsilon = check_epsilon("layer_norm_epsilon", layer_norm_epsilon)
+        gate_layer_norm_epsilon = check_epsilon(
+            "gate_layer_norm_epsilon", gate_layer_norm_epsilon
+        )
         super().__init__(
             functools.partial(
-                gMLPBlock, ffn_dim, gate_layer_norm_epsilon=gate_layer_norm_epsilon
+                gMLPBlock,
+                ffn_dim,
+                layer_norm_epsilon=layer_norm_epsilon,
+                gate_layer_norm_epsilon=gate_layer_norm_epsilon,
+            ),
+            functools.partial(
+                keras.layers.LayerNormalization, epsilon=layer_norm_epsilon
             ),
             image_size=image_size,
             patch_size=patch_size,
@@ -78,13 +110,13 @@ class gMLPBackbone(Backbone):
             num_blocks=num_blocks,
             dropout_rate=dropout_rate,
             drop_path_rate=drop_path_rate,
-            layer_norm_epsilon=layer_norm_epsilon,
             use_position_embedding=use_position_embedding,
             approximate_gelu=approximate_gelu,
             dtype=dtype,
             **kwargs,
         )
         self.ffn_dim = ffn_dim
+        self.layer_norm_epsilon = layer_norm_epsilon
         self.gate_layer_norm_epsilon = gate_layer_norm_epsilon
 
     def get_config(self):
@@ -92,7 +124,46 @@ class gMLPBackbone(Backbone):
         config.update(
             {
                 "ffn_dim": self.ffn_dim,
+                "layer_norm_epsilon": self.layer_norm_epsilon,
                 "gate_layer_norm_epsilon": self.gate_layer_norm_epsilon,
             }
         )
         return config
+
+    def block_checkpoint_rules(self, layout, index, block):
+        key = layout.key
+        mlp, gate = block.mlp, block.mlp.gate
+        channels = key("blocks", index, "mlp_channels")
+        projection = key(channels, "gate", "proj")
+        kernel_axes, bias_axes = self.token_axes("both", bias_tokens=True)
+        return [
+            *layout.norm(key("blocks", index, "norm"), block.norm),
+            *layout.dense(key(channels, "fc1"), mlp.fc1),
+            *layout.norm(key(channels, "gate", "norm"), gate.norm),
+            # timm's gate projection is (output patch, input patch), as ours.
+            Rule(key(projection, layout.kernel), gate.kernel, SAME, False, kernel_axes),
+            Rule(key(projection, "bias"), gate.bias, COLUMN, False, bias_axes),
+            *layout.dense(key(channels, "fc2"), mlp.fc2),
+        ]
+
+    def timm_architecture(self) -> dict:
+        """`timm.models.mlp_mixer.MlpMixer`'s arguments for this architecture."""
+        return {
+            "block_layer": ("SpatialGatingBlock", {}),
+            "mlp_layer": ("GatedMlp", {}),
+            "mlp_ratio": self.ffn_dim / self.hidden_dim,
+        }
+
+    def block_matmul_shapes(self, batch_size):
+        tokens = batch_size * self.num_patches
+        half = self.ffn_dim // 2
+        return [
+            MatmulShape("mlp.fc1", tokens, self.hidden_dim, self.ffn_dim),
+            MatmulShape(
+                "gate.spatial_proj",
+                batch_size * half,
+                self.num_patches,
+                self.num_patches,
+            ),
+            MatmulShape("mlp.fc2", tokens, half, self.hidden_dim),
+        ]

@@ -2,43 +2,71 @@
 
 from __future__ import annotations
 
+import inspect
+import types
+
 import keras
 
+from keras_mlpmix.errors import InvalidTypeError, InvalidValueError
 from keras_mlpmix.layers import HashDropout
-from keras_mlpmix.layers.argument_checks import check_positive_int, check_rate
-from keras_mlpmix.models import presets
-from keras_mlpmix.models.backbone import Backbone
+from keras_mlpmix.layers.argument_checks import (
+    check_bool,
+    check_choice,
+    check_dtype_policy,
+    check_keywords,
+    check_positive_int,
+    check_rate,
+)
+from keras_mlpmix.models import preset_files, preset_sources
+from keras_mlpmix.models.backbone import Backbone, MatmulShape
 from keras_mlpmix.models.image_preprocessor import ImagePreprocessor
 from keras_mlpmix.models.xla_model import XLAModel
 
-_POOLING = {
+POOLINGS = ("avg", "max", None)
+_POOLING_LAYERS = {
     "avg": keras.layers.GlobalAveragePooling1D,
     "max": keras.layers.GlobalMaxPooling1D,
 }
+
+
+class _PresetDefault:
+    """The default of a `from_preset` argument: whatever the preset says."""
+
+    def __repr__(self):
+        return "<the preset's>"
+
+
+PRESET_DEFAULT = _PresetDefault()
 
 
 @keras.saving.register_keras_serializable(package="keras_mlpmix")
 class ImageClassifier(XLAModel):
     """Classifies images with a backbone, token pooling and a linear head.
 
-    The head of MLP-Mixer (Tolstikhin et al., 2021, Fig. 1) and gMLP (Liu et
-    al., 2021): the backbone's token features are averaged over the patches
-    ("global average pooling") and a dense layer gives the class logits.
-    An optional `ImagePreprocessor` in front lets the model take raw images
-    of any size (e.g. `uint8`); without it the inputs must already have the
-    backbone's size and normalisation.
-    `compile()` picks XLA on TensorFlow as on JAX (see `XLAModel`).
+    The head of MLP-Mixer (Tolstikhin et al., 2021, Fig. 1), gMLP (Liu et
+    al., 2021) and ResMLP (Touvron et al., 2021): the backbone's token
+    features are averaged over the patches ("global average pooling") and a
+    dense layer gives the class logits. With `pooling=None` the head is
+    applied to every token instead, giving per-patch logits `(B, N, K)`
+    (timm's `global_pool=''`), for dense prediction. An optional
+    `ImagePreprocessor` in front lets the model take raw images of any size
+    (e.g. `uint8`); without it the inputs must already have the backbone's
+    size and normalisation. Images are channels-last, `(B, H, W, 3)`,
+    whatever `keras.config.image_data_format()` says. `compile()` picks XLA
+    on TensorFlow as on JAX (see `XLAModel`).
 
     Args:
         backbone: A `Backbone` (e.g. `MLPMixerBackbone`).
         num_classes: Number of classes; the model returns that many logits.
-        pooling: `"avg"` (the papers') or `"max"` pooling over the patches.
+        pooling: `"avg"` (the papers'), `"max"`, or None for per-token
+            logits.
         dropout_rate: Dropout on the pooled features, before the head.
         preprocessor: Optional `ImagePreprocessor` applied first; its
             `image_size` must equal the backbone's.
         head_dtype: Dtype policy of the head, e.g. `"float32"` for float32
             logits under mixed precision. Defaults to the backbone's.
-        **kwargs: Standard model arguments (`name`, `trainable`).
+        name: Name of the model.
+        trainable: Whether the weights are trainable.
 
     Example:
 
@@ -55,37 +83,39 @@ class ImageClassifier(XLAModel):
         self,
         backbone: Backbone,
         num_classes: int,
-        pooling: str = "avg",
+        pooling: str | None = "avg",
         dropout_rate: float = 0.0,
         preprocessor: ImagePreprocessor | None = None,
         head_dtype=None,
+        name=None,
+        trainable: bool = True,
         **kwargs,
     ):
+        check_keywords(
+            "ImageClassifier",
+            kwargs,
+            set(inspect.signature(ImageClassifier.__init__).parameters)
+            - {"self", "kwargs"},
+        )
         if not isinstance(backbone, Backbone):
-            raise TypeError(
+            raise InvalidTypeError(
                 "`backbone` must be a keras_mlpmix Backbone, such as MLPMixerBackbone. "
                 f"Received: backbone of type {type(backbone).__name__}."
             )
         num_classes = check_positive_int("num_classes", num_classes)
-        if pooling not in _POOLING:
-            raise ValueError(
-                f"`pooling` must be one of {tuple(_POOLING)}. "
-                f"Received: pooling={pooling!r}."
-            )
+        pooling = check_choice("pooling", pooling, POOLINGS)
         dropout_rate = check_rate("dropout_rate", dropout_rate)
         if preprocessor is not None and (
             not isinstance(preprocessor, ImagePreprocessor)
             or preprocessor.image_size != backbone.image_size
         ):
-            raise ValueError(
+            raise InvalidValueError(
                 "`preprocessor` must be None or an ImagePreprocessor whose "
                 f"image_size equals the backbone's, {backbone.image_size}. "
                 f"Received: preprocessor={preprocessor!r} with image_size="
                 f"{getattr(preprocessor, 'image_size', None)}."
             )
-        head_dtype = (
-            None if head_dtype is None else keras.dtype_policies.get(head_dtype)
-        )
+        head_dtype = check_dtype_policy("head_dtype", head_dtype)
         dtype = backbone.dtype_policy
 
         if preprocessor is None:
@@ -95,12 +125,16 @@ class ImageClassifier(XLAModel):
             images = keras.Input(shape=(None, None, 3), name="images")
             x = preprocessor(images)
         x = backbone(x)
-        x = _POOLING[pooling](dtype=dtype, name="pooling")(x)
+        if pooling is not None:
+            # Tokens are (batch, patches, channels) whatever the image format.
+            x = _POOLING_LAYERS[pooling](
+                data_format="channels_last", dtype=dtype, name="pooling"
+            )(x)
         x = HashDropout(dropout_rate, dtype=dtype, name="head_dropout")(x)
         logits = keras.layers.Dense(
             num_classes, dtype=head_dtype or dtype, name="head"
         )(x)
-        super().__init__(inputs=images, outputs=logits, **kwargs)
+        super().__init__(inputs=images, outputs=logits, name=name, trainable=trainable)
 
         self.backbone = backbone
         self.num_classes = num_classes
@@ -108,10 +142,6 @@ class ImageClassifier(XLAModel):
         self.dropout_rate = dropout_rate
         self.preprocessor = preprocessor
         self.head_dtype = head_dtype
-
-    def load_weights(self, filepath, *args, **kwargs):
-        with self.backbone.explain_load_errors(filepath):
-            super().load_weights(filepath, *args, **kwargs)
 
     def get_config(self):
         # The constructor arguments, with the nested models serialised; see
@@ -142,40 +172,127 @@ class ImageClassifier(XLAModel):
             )
         return cls(**config)
 
+    # What the checkpoint loaders ask (keras_mlpmix.weights.loading).
+
+    @property
+    def approximate_gelu(self) -> bool:
+        return self.backbone.approximate_gelu
+
+    @property
+    def patch_grid(self) -> tuple[int, int]:
+        return self.backbone.patch_grid
+
+    def describe(self) -> str:
+        """One line naming the classifier, its backbone and head, for messages."""
+        return (
+            f"ImageClassifier {self.name!r} ({self.num_classes} classes) on "
+            f"{self.backbone.describe()}"
+        )
+
+    def load_hint(self) -> str:
+        return (
+            f" It has {self.num_classes} classes: weights saved with another "
+            f"number of classes do not fit its head.{self.backbone.load_hint()}"
+        )
+
+    def checkpoint_rules(self, layout):
+        """The backbone's rules (see `Backbone.checkpoint_rules`) and the head's."""
+        return [
+            *self.backbone.checkpoint_rules(layout),
+            *layout.dense("head", self.get_layer("head"), head=True),
+        ]
+
+    def matmul_shapes(self, batch_size: int = 1) -> list[MatmulShape]:
+        """The backbone's matrix products (`Backbone.matmul_shapes`) and the head's."""
+        rows = batch_size * (1 if self.pooling else self.backbone.num_patches)
+        return [
+            *self.backbone.matmul_shapes(batch_size),
+            MatmulShape("head", rows, self.backbone.hidden_dim, self.num_classes),
+        ]
+
+    # Changing the head.
+
+    def with_num_classes(self, num_classes: int, *, pooling=PRESET_DEFAULT):
+        """A new classifier on the same backbone with a fresh head.
+
+        timm's `reset_classifier`: the backbone (and its weights) is shared
+        with this classifier, not copied, so fine-tuning either changes
+        both; the preprocessor, dropout and head dtype are kept, the head
+        starts freshly initialised.
+
+        Args:
+            num_classes: The new number of classes.
+            pooling: `"avg"`, `"max"` or None (per-token logits); defaults
+                to this classifier's.
+
+        Example:
+
+        >>> from keras_mlpmix.models import ImageClassifier
+        >>> classifier = ImageClassifier.from_preset("mixer_cifar100", num_blocks=1)
+        >>> tokens = classifier.with_num_classes(4, pooling=None)
+        >>> tokens.output_shape, tokens.backbone is classifier.backbone
+        ((None, 64, 4), True)
+        """
+        return ImageClassifier(
+            self.backbone,
+            num_classes=num_classes,
+            pooling=self.pooling if pooling is PRESET_DEFAULT else pooling,
+            dropout_rate=self.dropout_rate,
+            preprocessor=self.preprocessor,
+            head_dtype=self.head_dtype,
+        )
+
+    # Presets.
+
     @classmethod
     def from_preset(
         cls,
-        name: str,
+        preset,
         num_classes: int | None = None,
-        include_preprocessing: bool = False,
-        pooling: str = "avg",
+        include_preprocessing=PRESET_DEFAULT,
+        pooling=PRESET_DEFAULT,
         dropout_rate: float | None = None,
-        head_dtype=None,
+        head_dtype=PRESET_DEFAULT,
         weights=None,
         **overrides,
     ):
-        """Builds the classifier of a named preset (see `list_presets()`).
+        """Builds a classifier from a preset: a built-in name, a folder or a hub handle.
 
-        With pretrained weights and another `num_classes` than the
-        checkpoint's, everything but the head is loaded and the head is
-        freshly initialised, ready for fine-tuning; with another
-        `image_size`, the weights tied to the patch grid are resized.
+        `preset` is as for `Backbone.from_preset`: a built-in name (see
+        `list_presets()`), a preset folder written by `save_to_preset`, or
+        `"hf://owner/repo"`. A folder's classifier comes back as it was
+        saved (head, pooling, dropout, preprocessing). With another
+        `num_classes` than the weights', everything but the head is loaded
+        and the head is freshly initialised, ready for fine-tuning; with
+        another `image_size` of a built-in preset, the weights tied to the
+        patch grid are resized.
 
         Args:
-            name: Preset name, e.g. `"gmlp_cifar100"` or, with pretrained
-                weights, `"mixer_b16_224.goog_in21k_ft_in1k"`.
+            preset: A preset name, e.g. `"gmlp_cifar100"` or, with pretrained
+                weights, `"mixer_b16_224.goog_in21k_ft_in1k"`; a preset
+                folder; or `"hf://owner/repo"`.
             num_classes: Number of classes. Defaults to the preset's (1000
                 for the ImageNet sizes, 100 for the CIFAR-100 ones, the
-                checkpoint's for pretrained presets).
+                checkpoint's for pretrained presets, the saved classifier's
+                for a folder).
             include_preprocessing: Put an `ImagePreprocessor` with the
                 preset's normalisation in front, so that the model takes raw
-                images in `[0, 255]` of any size.
-            pooling: See `ImageClassifier`.
+                images in `[0, 255]` of any size. Defaults to False for a
+                built-in preset and to what was saved for a folder.
+            pooling: See `ImageClassifier`; defaults to `"avg"`, or what
+                was saved.
             dropout_rate: Dropout before the head. Defaults to the preset's.
-            head_dtype: See `ImageClassifier`.
+            head_dtype: See `ImageClassifier`; defaults to the backbone's,
+                or what was saved.
             weights: Which weights to load; see `Backbone.from_preset`.
             **overrides: Backbone arguments replacing the preset's; see
-                `Backbone.from_preset`.
+                `Backbone.from_preset`. A misspelt one is an error.
+
+        Raises:
+            ValueError: for an unknown preset or overrides that do not fit
+                its weights.
+            TypeError: for an argument that neither the classifier nor the
+                preset's backbone takes.
 
         Example:
 
@@ -187,32 +304,104 @@ class ImageClassifier(XLAModel):
         >>> tuple(classifier(images).shape)
         (2, 100)
         """
-        # The weights package builds on the models, hence imported here.
-        from keras_mlpmix.weights import pretrained
-
-        row = presets.get_preset(name)
-        weights = pretrained.resolve(name, weights, overrides)
-        backbone = Backbone.from_preset(name, weights=False, **overrides)
-        preprocessor = (
-            ImagePreprocessor(
-                backbone.image_size,
-                mean=row["mean"],
-                std=row["std"],
-                name="preprocessor",
+        source = preset_sources.open_preset(preset)
+        backbone_cls = source.backbone_class(Backbone)
+        if set(overrides) - backbone_cls.argument_names():
+            check_keywords(
+                f"ImageClassifier.from_preset({preset!r})",
+                overrides,
+                {*backbone_cls.argument_names(), *_FROM_PRESET_ARGUMENTS},
             )
-            if include_preprocessing
-            else None
-        )
+        loader = source.weights_loader(weights, overrides)
+        backbone = backbone_cls(**source.backbone_config(overrides))
+        saved = source.classifier_defaults()
+        preprocessor = saved["preprocessor"]
+        if include_preprocessing is not PRESET_DEFAULT:
+            metadata = source.metadata()
+            preprocessor = (
+                ImagePreprocessor(
+                    backbone.image_size,
+                    mean=metadata["mean"],
+                    std=metadata["std"],
+                    name="preprocessor",
+                )
+                if check_bool("include_preprocessing", include_preprocessing)
+                else None
+            )
+        elif preprocessor is not None:
+            preprocessor = keras.saving.deserialize_keras_object(preprocessor)
         classifier = cls(
             backbone,
-            num_classes=row["num_classes"] if num_classes is None else num_classes,
-            pooling=pooling,
-            dropout_rate=row["head_dropout_rate"]
+            num_classes=saved["num_classes"] if num_classes is None else num_classes,
+            pooling=saved["pooling"] if pooling is PRESET_DEFAULT else pooling,
+            dropout_rate=saved["dropout_rate"]
             if dropout_rate is None
             else dropout_rate,
             preprocessor=preprocessor,
-            head_dtype=head_dtype,
+            head_dtype=saved["head_dtype"]
+            if head_dtype is PRESET_DEFAULT
+            else head_dtype,
         )
-        if weights is not False:
-            pretrained.load(classifier, name, weights)
+        if loader is not None:
+            loader.load(classifier)
+        classifier.preset_metadata = types.MappingProxyType(source.metadata())
         return classifier
+
+    def save_to_preset(self, directory, *, overwrite: bool = False, **metadata):
+        """Saves the classifier as a preset folder that `from_preset` loads.
+
+        The folder has keras-hub's layout: the backbone's `config.json` and
+        `model.weights.h5`, the classifier's `task.json` and
+        `task.weights.h5` (its head), and `metadata.json` (versions,
+        parameter count, date, image size, number of classes and what
+        `metadata` adds; a model built from a preset records that preset's
+        normalisation, source, licence and description unless `metadata`
+        says otherwise). It loads on every backend with the same logits.
+
+        Args:
+            directory: The folder to write; it must not exist, or be empty,
+                unless `overwrite`.
+            overwrite: Replace the files of an earlier preset in `directory`.
+            **metadata: Facts to record: `class_names` (one string per
+                class), `source`, `license`, `description` (strings), `mean`
+                and `std` (the normalisation the weights expect).
+
+        Raises:
+            ValueError: if `directory` is not empty (without `overwrite`) or
+                `class_names` does not name every class.
+            TypeError: for an unknown metadata field.
+
+        Example:
+
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from keras_mlpmix.models import ImageClassifier
+        >>> classifier = ImageClassifier.from_preset(
+        ...     "mixer_cifar100", num_classes=3, num_blocks=1,
+        ...     include_preprocessing=True)
+        >>> folder = os.path.join(tempfile.mkdtemp(), "my_mixer")
+        >>> classifier.save_to_preset(folder, class_names=["cat", "dog", "fox"])
+        >>> sorted(os.listdir(folder))
+        ['config.json', 'metadata.json', 'model.weights.h5', 'task.json', 'task.weights.h5']
+        >>> images = np.zeros((1, 32, 32, 3), "uint8")
+        >>> reloaded = ImageClassifier.from_preset(folder)
+        >>> bool(np.allclose(reloaded(images), classifier(images)))
+        True
+        """
+        recorded = preset_files.recorded_metadata(
+            getattr(self, "preset_metadata", {}), metadata, self.num_classes
+        )
+        preset_files.write_classifier(
+            self, directory, check_bool("overwrite", overwrite), recorded
+        )
+
+
+_FROM_PRESET_ARGUMENTS = (
+    "preset",
+    "num_classes",
+    "include_preprocessing",
+    "pooling",
+    "dropout_rate",
+    "head_dtype",
+    "weights",
+)

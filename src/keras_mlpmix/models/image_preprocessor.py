@@ -7,7 +7,14 @@ import numbers
 import keras
 from keras import ops
 
-from keras_mlpmix.layers.argument_checks import check_epsilon, check_pair
+from keras_mlpmix.errors import InvalidTypeError, InvalidValueError
+from keras_mlpmix.layers.argument_checks import (
+    check_choice,
+    check_epsilon,
+    check_float,
+    check_layer_keywords,
+    check_pair,
+)
 
 # The resize methods that every backend supports.
 INTERPOLATIONS = ("bilinear", "nearest", "bicubic")
@@ -21,21 +28,20 @@ def _check_channel_values(name: str, value, positive: bool) -> tuple | None:
     if not values or any(
         isinstance(v, bool) or not isinstance(v, numbers.Real) for v in values
     ):
-        raise TypeError(
+        raise InvalidTypeError(
             f"`{name}` must be None, a number or a sequence of numbers, one per "
             f"channel. Received: {name}={value!r}."
         )
-    if positive:
-        for v in values:
-            check_epsilon(name, v)
-    return tuple(float(v) for v in values)
+    check = check_epsilon if positive else check_float
+    return tuple(check(name, v) for v in values)
 
 
 @keras.saving.register_keras_serializable(package="keras_mlpmix")
 class ImagePreprocessor(keras.layers.Layer):
     """Resizes raw images to a backbone's size and normalises them.
 
-    Takes `(B, H, W, C)` images of any size and numeric dtype, typically
+    Takes channels-last `(B, H, W, C)` images of any size and numeric dtype
+    (whatever `keras.config.image_data_format()` says), typically
     `uint8` or floats in `[0, 255]`, resizes them to `image_size` and returns
     `(x * scale - mean) / std` per channel. The computation runs in float32
     (resizing uint8 images directly would round); the result is cast to the
@@ -46,11 +52,12 @@ class ImagePreprocessor(keras.layers.Layer):
 
     Args:
         image_size: Output height and width, an int or a pair.
-        mean: Subtracted after scaling: None (nothing), a number or one
-            number per channel.
-        std: Divides after subtracting the mean: None (nothing), a positive
-            number or one per channel.
-        scale: Multiplies the resized images first; `1 / 255` maps
+        mean: Subtracted after scaling: None (nothing), a finite number or
+            one per channel.
+        std: Divides after subtracting the mean: None (nothing), a finite
+            positive number or one per channel.
+        scale: A finite positive number that multiplies the resized images
+            first; `1 / 255` maps
             `[0, 255]` to `[0, 1]`.
         interpolation: Resize method, one of `"bilinear"`, `"nearest"`,
             `"bicubic"`.
@@ -76,28 +83,26 @@ class ImagePreprocessor(keras.layers.Layer):
         interpolation: str = "bilinear",
         **kwargs,
     ):
+        check_layer_keywords(type(self), kwargs)
         super().__init__(**kwargs)
         self.image_size = check_pair("image_size", image_size)
         self.mean = _check_channel_values("mean", mean, positive=False)
         self.std = _check_channel_values("std", std, positive=True)
         self.scale = check_epsilon("scale", scale)
-        if interpolation not in INTERPOLATIONS:
-            raise ValueError(
-                f"`interpolation` must be one of {INTERPOLATIONS}. "
-                f"Received: interpolation={interpolation!r}."
-            )
-        self.interpolation = interpolation
+        self.interpolation = check_choice(
+            "interpolation", interpolation, INTERPOLATIONS
+        )
 
     def build(self, input_shape):
         if len(input_shape) != 4:
-            raise ValueError(
+            raise InvalidValueError(
                 "ImagePreprocessor expects images of rank 4, (batch, height, "
                 f"width, channels). Received: input_shape={tuple(input_shape)}."
             )
         channels = input_shape[-1]
         for name, values in (("mean", self.mean), ("std", self.std)):
             if values is not None and len(values) not in (1, channels):
-                raise ValueError(
+                raise InvalidValueError(
                     f"`{name}` must hold one value or one per channel ({channels}). "
                     f"Received: {name}={values}."
                 )

@@ -1,13 +1,19 @@
-"""The MLP-Mixer backbone."""
+"""MLP-Mixer: its backbone, and everything the shared machinery asks of the family."""
 
 from __future__ import annotations
 
 import functools
+import types
 
 import keras
 
 from keras_mlpmix.layers import MixerBlock
-from keras_mlpmix.models.backbone import Backbone
+from keras_mlpmix.layers.argument_checks import check_epsilon
+from keras_mlpmix.models.backbone import Backbone, MatmulShape
+from keras_mlpmix.weights.layouts import COLUMN
+
+_TOKEN_MLP = r"(?:.*/)?token_mlp"
+_CHANNEL_MLP = r"(?:.*/)?channel_mlp"
 
 
 @keras.saving.register_keras_serializable(package="keras_mlpmix")
@@ -16,9 +22,11 @@ class MLPMixerBackbone(Backbone):
 
     The model of Tolstikhin et al., 2021 ("MLP-Mixer: An all-MLP Architecture
     for Vision"), without its head: the `Backbone` skeleton with
-    `MixerBlock` layers. The token-mixing MLPs are tied to the number of patches,
-    so the backbone is tied to its `image_size`. The paper's sizes are
-    presets (`mixer_s32_224` ... `mixer_h14_224`, see `list_presets()`).
+    `MixerBlock` layers and a final LayerNorm. The token-mixing MLPs are
+    tied to the number of patches, so the backbone is tied to its
+    `image_size`. The paper's sizes are presets (`mixer_s32_224` ...
+    `mixer_h14_224`, see `list_presets()`); the official `.npz` and timm's
+    checkpoints load into them.
 
     Args:
         image_size: Input height and width, an int or a pair; multiples of
@@ -38,7 +46,8 @@ class MLPMixerBackbone(Backbone):
         approximate_gelu: Use the tanh approximation of GELU, as the official
             Flax checkpoints do, instead of the exact form (timm's).
         dtype: Dtype policy of every layer.
-        **kwargs: Standard model arguments (`name`, `trainable`).
+        name: Name of the model.
+        trainable: Whether the weights are trainable.
 
     Example:
 
@@ -50,6 +59,24 @@ class MLPMixerBackbone(Backbone):
     >>> tuple(backbone(np.zeros((1, 32, 32, 3), "float32")).shape)
     (1, 16, 16)
     """
+
+    checkpoint_layouts = ("official", "timm")
+    uses_fusion_barrier = True
+    # Megatron-style: first projections split by output units, second ones by
+    # input units. The token MLP's fc1 bias is (D_S, 1).
+    sharding = types.MappingProxyType(
+        {
+            rf"{_TOKEN_MLP}/fc1/kernel": (None, "model"),
+            rf"{_TOKEN_MLP}/fc1/bias": ("model", None),
+            rf"{_TOKEN_MLP}/fc2/kernel": ("model", None),
+            rf"{_CHANNEL_MLP}/fc1/kernel": (None, "model"),
+            rf"{_CHANNEL_MLP}/fc1/bias": ("model",),
+            rf"{_CHANNEL_MLP}/fc2/kernel": ("model", None),
+        }
+    )
+
+    # The keras-io example's learning rate for its MLP-Mixer.
+    recipe_learning_rate = 0.005
 
     def __init__(
         self,
@@ -68,15 +95,24 @@ class MLPMixerBackbone(Backbone):
         dtype=None,
         **kwargs,
     ):
+        type(self).check_arguments(kwargs)
+        layer_norm_epsilon = check_epsilon("layer_norm_epsilon", layer_norm_epsilon)
         super().__init__(
-            functools.partial(MixerBlock, tokens_mlp_dim, channels_mlp_dim),
+            functools.partial(
+                MixerBlock,
+                tokens_mlp_dim,
+                channels_mlp_dim,
+                layer_norm_epsilon=layer_norm_epsilon,
+            ),
+            functools.partial(
+                keras.layers.LayerNormalization, epsilon=layer_norm_epsilon
+            ),
             image_size=image_size,
             patch_size=patch_size,
             hidden_dim=hidden_dim,
             num_blocks=num_blocks,
             dropout_rate=dropout_rate,
             drop_path_rate=drop_path_rate,
-            layer_norm_epsilon=layer_norm_epsilon,
             use_position_embedding=use_position_embedding,
             approximate_gelu=approximate_gelu,
             dtype=dtype,
@@ -84,6 +120,7 @@ class MLPMixerBackbone(Backbone):
         )
         self.tokens_mlp_dim = tokens_mlp_dim
         self.channels_mlp_dim = channels_mlp_dim
+        self.layer_norm_epsilon = layer_norm_epsilon
 
     def get_config(self):
         config = super().get_config()
@@ -91,6 +128,59 @@ class MLPMixerBackbone(Backbone):
             {
                 "tokens_mlp_dim": self.tokens_mlp_dim,
                 "channels_mlp_dim": self.channels_mlp_dim,
+                "layer_norm_epsilon": self.layer_norm_epsilon,
             }
         )
         return config
+
+    def block_checkpoint_rules(self, layout, index, block):
+        token_fc1, token_fc2 = block.token_mlp.fc1, block.token_mlp.fc2
+        channel_fc1, channel_fc2 = block.channel_mlp.fc1, block.channel_mlp.fc2
+        if layout.name == "official":
+            prefix = f"MixerBlock_{index}"
+            token_mixing, channel_mixing = "token_mixing", "channel_mixing"
+            names = ("LayerNorm_0", "Dense_0", "Dense_1", "LayerNorm_1")
+        else:
+            prefix = f"blocks.{index}"
+            token_mixing, channel_mixing = "mlp_tokens", "mlp_channels"
+            names = ("norm1", "fc1", "fc2", "norm2")
+        key = layout.key
+        return [
+            *layout.norm(key(prefix, names[0]), block.token_norm),
+            *layout.dense(
+                key(prefix, token_mixing, names[1]),
+                token_fc1,
+                COLUMN,
+                patch_axes=self.token_axes("in", bias_tokens=False),
+            ),
+            *layout.dense(
+                key(prefix, token_mixing, names[2]),
+                token_fc2,
+                COLUMN,
+                patch_axes=self.token_axes("out", bias_tokens=True),
+            ),
+            *layout.norm(key(prefix, names[3]), block.channel_norm),
+            *layout.dense(key(prefix, channel_mixing, names[1]), channel_fc1),
+            *layout.dense(key(prefix, channel_mixing, names[2]), channel_fc2),
+        ]
+
+    def timm_architecture(self) -> dict:
+        """`timm.models.mlp_mixer.MlpMixer`'s arguments for this architecture."""
+        return {
+            "block_layer": ("MixerBlock", {}),
+            "mlp_ratio": (
+                self.tokens_mlp_dim / self.hidden_dim,
+                self.channels_mlp_dim / self.hidden_dim,
+            ),
+        }
+
+    def block_matmul_shapes(self, batch_size):
+        columns = batch_size * self.hidden_dim
+        tokens = batch_size * self.num_patches
+        patches, channels = self.num_patches, self.hidden_dim
+        return [
+            MatmulShape("token_mlp.fc1", columns, patches, self.tokens_mlp_dim),
+            MatmulShape("token_mlp.fc2", columns, self.tokens_mlp_dim, patches),
+            MatmulShape("channel_mlp.fc1", tokens, channels, self.channels_mlp_dim),
+            MatmulShape("channel_mlp.fc2", tokens, self.channels_mlp_dim, channels),
+        ]

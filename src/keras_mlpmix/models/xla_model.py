@@ -1,24 +1,35 @@
-"""The model base class that compiles with XLA on TensorFlow, CPU included."""
+"""The model base class: XLA where it was measured to pay, all-or-nothing weight loads."""
 
 from __future__ import annotations
 
 import keras
+import numpy as np
+
+from keras_mlpmix.errors import InvalidValueError
+from keras_mlpmix.layers import platform_choices
+from keras_mlpmix.layers.numeric_input import check_real
 
 
 class XLAModel(keras.Model):
-    """A `keras.Model` whose `compile` picks XLA on TensorFlow by default.
+    """A `keras.Model` whose `compile` picks XLA on TensorFlow on CPU too.
 
     Keras resolves `jit_compile="auto"` to XLA on JAX, and on TensorFlow
-    only when a GPU is present: on a CPU-only machine TensorFlow runs the
-    graph op by op. These models are matrix products and element-wise ops
-    that XLA fuses, and on a 2-core CPU (float32) XLA made inference of
-    Mixer-B/16 1.12x and of gMLP-S/16 1.19x faster and the CIFAR-100
-    Mixer's training step 1.6x faster, for about one second more of
-    compilation on the first call. So `"auto"` here means XLA on TensorFlow
-    whatever the device, unless `run_eagerly=True`. On JAX and PyTorch
-    `"auto"` keeps Keras' meaning (XLA on JAX, eager PyTorch: `torch.compile`
-    took 135 s to compile the CIFAR-100 training step on that machine).
-    Pass `jit_compile=False` or `True` to choose yourself.
+    only when a GPU is present. Here `"auto"` also means XLA on TensorFlow
+    on CPU, unless `run_eagerly=True`, where it was measured to pay (see
+    `platform_choices.compiles_with_xla_by_default`). On JAX and PyTorch
+    `"auto"` keeps Keras's meaning (XLA on JAX, eager PyTorch). Pass
+    `jit_compile=False` or `True` to choose yourself. The compile
+    configuration saved with a model keeps `"auto"`, so a model saved on
+    one backend compiles as that backend's default on another, and a
+    reloaded model resumes training with its optimizer and loss.
+
+    `load_weights` loads everything or changes nothing: if Keras refuses a
+    file part-way (weights of another model, another image or patch size,
+    another number of classes), every weight is put back as it was.
+
+    Called on a tensor that it cannot take (another rank or size, strings,
+    complex numbers), it says so in a `ValueError` or `TypeError` that
+    names the shape it takes, instead of failing inside a backend.
 
     `Backbone` and `ImageClassifier` derive from `XLAModel`.
 
@@ -34,6 +45,37 @@ class XLAModel(keras.Model):
     True
     """
 
+    def __call__(self, inputs, *args, **kwargs):
+        if not isinstance(inputs, (list, tuple, dict)):
+            self._check_input(inputs)
+        return super().__call__(inputs, *args, **kwargs)
+
+    def _check_input(self, inputs):
+        check_real(self.describe(), inputs)
+        expected = tuple(self.input_shape)
+        shape = tuple(getattr(inputs, "shape", None) or np.shape(inputs))
+        if len(shape) == len(expected) and all(
+            want is None or got is None or want == got
+            for want, got in zip(expected[1:], shape[1:], strict=True)
+        ):
+            return
+        hint = ""
+        if len(expected) == 4 and len(shape) == 4 and shape[1] == expected[3]:
+            hint = (
+                " These look channels-first: images are channels-last, whatever "
+                "keras.config.image_data_format() says; move the channels with "
+                "keras.ops.transpose(images, (0, 2, 3, 1))."
+            )
+        elif len(expected) == 4 and len(shape) == 4 and shape[3] == expected[3]:
+            hint = (
+                " Resize the images to that size, or build the classifier with "
+                "include_preprocessing=True, which resizes images of any size."
+            )
+        raise InvalidValueError(
+            f"{self.describe()} takes inputs of shape {expected} (batch first). "
+            f"Received inputs of shape {shape}.{hint}"
+        )
+
     def compile(self, *args, jit_compile="auto", **kwargs):
         """Configures the model for training, as `keras.Model.compile` does.
 
@@ -43,10 +85,51 @@ class XLAModel(keras.Model):
                 PyTorch), `True` or `False`.
             **kwargs: Keyword arguments of `keras.Model.compile`.
         """
+        super().compile(*args, jit_compile=jit_compile, **kwargs)
         if (
             jit_compile == "auto"
-            and keras.backend.backend() == "tensorflow"
-            and not kwargs.get("run_eagerly")
+            and not self.run_eagerly
+            and platform_choices.compiles_with_xla_by_default()
         ):
-            jit_compile = True
-        super().compile(*args, jit_compile=jit_compile, **kwargs)
+            self.jit_compile = True
+
+    def compile_from_config(self, config):
+        """Compiles the model from `get_compile_config()`, as Keras does on load.
+
+        Keras skips this step for a model whose `compile` is overridden;
+        `XLAModel`'s only adds XLA, so the saved configuration applies.
+        """
+        self.compile(**keras.saving.deserialize_keras_object(config))
+        if self.built:
+            self.optimizer.build(self.trainable_variables)
+
+    def describe(self) -> str:
+        """One line naming the model, for messages."""
+        return f"{type(self).__name__} {self.name!r}"
+
+    def load_weights(self, filepath, *args, **kwargs):
+        """Loads a `.weights.h5` or `.keras` file's weights, all or nothing.
+
+        As `keras.Model.load_weights`; if the load fails part-way, every
+        weight gets its previous value back before the error is raised.
+
+        Raises:
+            ValueError: if the file's weights do not fit the model; the
+                message names the file, the model and Keras's reason.
+        """
+        before = [variable.numpy() for variable in self.variables]
+        try:
+            super().load_weights(filepath, *args, **kwargs)
+        except Exception as error:
+            for variable, value in zip(self.variables, before, strict=True):
+                variable.assign(value)
+            reason = " ".join(str(error).split())
+            raise InvalidValueError(
+                f"Could not load the weights in {str(filepath)!r} into "
+                f"{self.describe()}: {reason} Nothing was loaded: every weight "
+                f"keeps its value.{self.load_hint()}"
+            ) from error
+
+    def load_hint(self) -> str:
+        """A sentence on the likely cause of a failed load, or an empty string."""
+        return ""

@@ -1,0 +1,418 @@
+"""Where a preset comes from, and the weights it brings.
+
+`from_preset` accepts three kinds of preset, each opened here into one
+interface (`BuiltinPreset`, `PresetDirectory`): a built-in name (a row of
+`presets.PRESETS`), a preset folder written by `save_to_preset`, or an
+`hf://owner/repo` handle, a preset folder on the Hugging Face hub. Its
+`weights` argument becomes a `WeightsLoader`: the built-in preset's
+checkpoint (downloaded and verified once into the Keras cache), the
+folder's saved weights, or a file of the user's. Nothing here imports a
+model class: classes are found by their registered names, as in a folder's
+`config.json`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import logging
+import os
+
+import keras
+
+from keras_mlpmix.errors import (
+    InvalidTypeError,
+    InvalidValueError,
+    MissingDependencyError,
+)
+from keras_mlpmix.layers.argument_checks import check_pair
+from keras_mlpmix.models import preset_files, presets
+from keras_mlpmix.weights import download
+from keras_mlpmix.weights.loading import LoadReport, load_checkpoint
+
+logger = logging.getLogger("keras_mlpmix")
+
+HUB_PREFIX = "hf://"
+# Overrides that leave the shapes of a preset's weights as they are. A new
+# image size resizes the patch-tied weights of a checkpoint (see `patch_grid`).
+WEIGHT_PRESERVING_OVERRIDES = frozenset(
+    {
+        "image_size",
+        "dropout_rate",
+        "drop_path_rate",
+        "layer_norm_epsilon",
+        "gate_layer_norm_epsilon",
+        "approximate_gelu",
+        "dtype",
+        "name",
+        "trainable",
+    }
+)
+# Weight files a folder may hold, most preferred first.
+_FILE_KINDS = ((".weights.h5",), (".safetensors",), (".npz",), (".pth", ".pt", ".bin"))
+
+
+def registered_class(name: str):
+    """The class registered with Keras under `keras_mlpmix>name`."""
+    return keras.saving.get_registered_object(f"keras_mlpmix>{name}")
+
+
+def open_preset(preset):
+    """Opens a built-in preset name, a preset folder or an `hf://` handle.
+
+    Raises:
+        TypeError: if `preset` is neither a string nor a path.
+        ValueError: if it names no built-in preset and no preset folder.
+    """
+    if not isinstance(preset, (str, os.PathLike)):
+        raise InvalidTypeError(
+            "`preset` must be a built-in preset name, a preset folder or an "
+            f"'hf://owner/repo' handle. Received: preset={preset!r} of type "
+            f"{type(preset).__name__}."
+        )
+    location = os.fspath(preset)
+    if location in presets.PRESETS:
+        return BuiltinPreset(location)
+    if location.startswith(HUB_PREFIX):
+        return PresetDirectory(_hub_snapshot(location), handle=location)
+    if preset_files.is_preset_directory(location):
+        return PresetDirectory(location)
+    if os.path.isdir(location):
+        raise InvalidValueError(
+            f"The folder {location!r} holds no {preset_files.CONFIG_FILE}: it is not "
+            "a preset folder (write one with `save_to_preset`). To load a "
+            "checkpoint file into a built-in architecture, pass it as `weights=`."
+        )
+    presets.get_preset(location)  # raises, listing the built-in presets
+    raise AssertionError("unreachable")
+
+
+def _check_family(cls, requested, preset: str):
+    if not issubclass(cls, requested):
+        own = presets.preset_names(requested.__name__)
+        raise InvalidValueError(
+            f"Preset {preset!r} is a {cls.__name__} preset; "
+            f"{requested.__name__}.from_preset() builds only {requested.__name__} "
+            f"presets{': ' + ', '.join(own) if own else ''}. Use "
+            f"{cls.__name__}.from_preset() or Backbone.from_preset()."
+        )
+    return cls
+
+
+def _check_weights_argument(weights):
+    if weights is None or isinstance(weights, (bool, str, os.PathLike)):
+        return
+    raise InvalidTypeError(
+        "`weights` must be None, True, False, a path or an 'hf://owner/repo' handle. "
+        f"Received: weights={weights!r} of type {type(weights).__name__}."
+    )
+
+
+def _check_preserving(
+    preset: str, overrides: dict, allowed=WEIGHT_PRESERVING_OVERRIDES
+):
+    reshaping = sorted(set(overrides) - allowed)
+    if reshaping:
+        raise InvalidValueError(
+            f"The weights of {preset!r} fit its architecture; the overrides "
+            f"{reshaping} change the shapes of its weights. Pass weights=False to "
+            "build that architecture with fresh weights."
+        )
+
+
+@dataclasses.dataclass
+class BuiltinPreset:
+    """A row of `presets.PRESETS`."""
+
+    name: str
+
+    def __post_init__(self):
+        self.row = presets.get_preset(self.name)
+
+    def backbone_class(self, requested):
+        return _check_family(
+            registered_class(self.row["backbone"]), requested, self.name
+        )
+
+    def backbone_config(self, overrides: dict) -> dict:
+        return {"image_size": self.row["image_size"], **self.row["config"], **overrides}
+
+    def weights_loader(self, weights, overrides: dict):
+        _check_weights_argument(weights)
+        if isinstance(weights, (str, os.PathLike)):
+            return file_loader(os.fspath(weights))
+        source = self.row["weights"]
+        if weights is None:
+            weights = source is not None
+        if not weights:
+            return None
+        if source is None:
+            raise InvalidValueError(
+                f"Preset {self.name!r} has no pretrained weights. Presets with "
+                f"pretrained weights: {', '.join(presets.pretrained_names())}."
+            )
+        _check_preserving(self.name, overrides)
+        return CheckpointDownload(self.name, **source)
+
+    def classifier_defaults(self) -> dict:
+        return {
+            "num_classes": self.row["num_classes"],
+            "pooling": "avg",
+            "dropout_rate": self.row["head_dropout_rate"],
+            "head_dtype": None,
+            "preprocessor": None,
+        }
+
+    def metadata(self) -> dict:
+        """What `save_to_preset` records of a model built from this preset."""
+        return {
+            "source": self.row["source"],
+            "license": self.row["license"],
+            "description": self.row["description"],
+            "mean": list(self.row["mean"]),
+            "std": list(self.row["std"]),
+            "preset": self.name,
+        }
+
+
+class PresetDirectory:
+    """A preset folder written by `save_to_preset`."""
+
+    def __init__(self, path: str, handle: str | None = None):
+        self.path = path
+        self.name = handle or path
+        self.config = preset_files.read_json(path, preset_files.CONFIG_FILE)
+        self.cls = preset_files.serialized_class(
+            self.config, os.path.join(path, preset_files.CONFIG_FILE)
+        )
+        self.saved_metadata = preset_files.read_json(path, preset_files.METADATA_FILE)
+        task_path = os.path.join(path, preset_files.TASK_CONFIG_FILE)
+        self.task = (
+            preset_files.read_json(path, preset_files.TASK_CONFIG_FILE)["config"]
+            if os.path.isfile(task_path)
+            else None
+        )
+
+    def backbone_class(self, requested):
+        return _check_family(self.cls, requested, self.name)
+
+    def backbone_config(self, overrides: dict) -> dict:
+        config = {**self.config["config"]}
+        if "image_size" in overrides and check_pair(
+            "image_size", overrides["image_size"]
+        ) != check_pair("image_size", config["image_size"]):
+            raise InvalidValueError(
+                f"The preset folder {self.name!r} holds weights for image_size="
+                f"{tuple(config['image_size'])}; it loads at that size. To resize "
+                "the patch-tied weights to another, export them with "
+                "`export_checkpoint` and load that file as `weights=` of a model "
+                "built at the new size."
+            )
+        return {**config, **overrides}
+
+    def weights_loader(self, weights, overrides: dict):
+        _check_weights_argument(weights)
+        if isinstance(weights, (str, os.PathLike)):
+            return file_loader(os.fspath(weights))
+        if weights is False:
+            return None
+        _check_preserving(self.name, overrides)
+        return DirectoryWeights(self.path, self.task)
+
+    def classifier_defaults(self) -> dict:
+        if self.task is None:
+            return {
+                "num_classes": self.saved_metadata.get("num_classes") or 1000,
+                "pooling": "avg",
+                "dropout_rate": 0.0,
+                "head_dtype": None,
+                "preprocessor": None,
+            }
+        return {
+            "num_classes": self.task["num_classes"],
+            "pooling": self.task["pooling"],
+            "dropout_rate": self.task["dropout_rate"],
+            "head_dtype": self.task["head_dtype"],
+            "preprocessor": self.task.get("preprocessor"),
+        }
+
+    def metadata(self) -> dict:
+        keep = ("source", "license", "description", "mean", "std", "class_names")
+        saved = {key: self.saved_metadata.get(key) for key in keep}
+        return {**saved, "preset": self.saved_metadata.get("preset")}
+
+
+# Weights.
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckpointDownload:
+    """A built-in preset's published checkpoint, fetched once into the cache."""
+
+    preset: str
+    url: str
+    format: str
+    sha256: str | None
+
+    def load(self, model) -> LoadReport:
+        path = download.fetch(
+            self.url,
+            f"{self.preset}.{self.format}",
+            format=self.format,
+            sha256=self.sha256,
+        )
+        return load_checkpoint(model, path, interpolate_patch_grid=True)
+
+
+@dataclasses.dataclass(frozen=True)
+class KerasWeightsFile:
+    """A `.weights.h5` file saved from the same architecture."""
+
+    path: str
+
+    def load(self, model) -> LoadReport:
+        model.load_weights(self.path)
+        report = LoadReport(
+            source=self.path,
+            format="keras",
+            loaded=tuple(weight.path for weight in model.weights),
+        )
+        logger.info("%s", report)
+        return report
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckpointFile:
+    """An official or timm checkpoint file of the user's."""
+
+    path: str
+
+    def load(self, model) -> LoadReport:
+        return load_checkpoint(model, self.path, interpolate_patch_grid=True)
+
+
+@dataclasses.dataclass(frozen=True)
+class DirectoryWeights:
+    """A preset folder's weights: the backbone's, and the head if it fits."""
+
+    path: str
+    task: dict | None
+
+    def load(self, model) -> LoadReport:
+        backbone = getattr(model, "backbone", model)
+        backbone.load_weights(os.path.join(self.path, preset_files.MODEL_WEIGHTS_FILE))
+        loaded = [weight.path for weight in backbone.weights]
+        kept = ()
+        if backbone is not model:
+            task_weights = os.path.join(self.path, preset_files.TASK_WEIGHTS_FILE)
+            head = [w.path for w in model.weights if w.path not in set(loaded)]
+            if (
+                self.task is not None
+                and os.path.isfile(task_weights)
+                and self.task["num_classes"] == model.num_classes
+            ):
+                preset_files.load_task_weights(model, task_weights)
+                loaded += head
+            else:
+                kept = tuple(head)
+        report = LoadReport(
+            source=self.path, format="keras", loaded=tuple(loaded), kept_initial=kept
+        )
+        logger.info("%s", report)
+        return report
+
+
+def file_loader(location: str):
+    """The loader of a weights file, a folder holding one, or an `hf://` repo."""
+    if location.startswith(HUB_PREFIX):
+        repo_id = location.removeprefix(HUB_PREFIX)
+        hub = _hub()
+        names = hub.list_repo_files(repo_id)
+        path = hub.hf_hub_download(repo_id, _choose(names, location))
+    elif preset_files.is_preset_directory(location):
+        return DirectoryWeights(location, PresetDirectory(location).task)
+    elif os.path.isdir(location):
+        path = os.path.join(location, _choose(os.listdir(location), location))
+    elif os.path.isfile(location):
+        path = location
+    else:
+        raise InvalidValueError(f"No weights file or folder at {location!r}.")
+    if path.endswith(".weights.h5"):
+        return KerasWeightsFile(path)
+    return CheckpointFile(path)
+
+
+def _choose(names, where: str) -> str:
+    """The weights file among `names`, by the preference of `_FILE_KINDS`."""
+    for suffixes in _FILE_KINDS:
+        found = sorted(name for name in names if name.endswith(suffixes))
+        if len(found) == 1:
+            return found[0]
+        if found:
+            raise InvalidValueError(
+                f"{where!r} holds several weights files of one kind: {found}. "
+                "Pass the path of the one to load."
+            )
+    kinds = ", ".join(suffix for suffixes in _FILE_KINDS for suffix in suffixes)
+    raise InvalidValueError(f"{where!r} holds no weights file ({kinds}).")
+
+
+def _hub():
+    try:
+        import huggingface_hub
+    except ImportError as error:
+        raise MissingDependencyError(
+            "Loading from an 'hf://' handle needs huggingface_hub: "
+            "`pip install 'keras-mlpmix[hub]'`."
+        ) from error
+    return huggingface_hub
+
+
+def _hub_snapshot(handle: str) -> str:
+    """A local copy of the preset folder in the hub repository `handle`."""
+    repo_id = handle.removeprefix(HUB_PREFIX)
+    folder = _hub().snapshot_download(repo_id)
+    if not preset_files.is_preset_directory(folder):
+        raise InvalidValueError(
+            f"The hub repository {handle!r} holds no {preset_files.CONFIG_FILE} of "
+            "a keras-mlpmix preset. For a checkpoint file (such as timm's "
+            "model.safetensors), name the architecture and pass the handle as "
+            f"weights: from_preset('<preset>', weights={handle!r})."
+        )
+    return folder
+
+
+# Parameter counts, computed from the models rather than typed.
+
+
+@functools.cache
+def _backbone_parameters(backbone: str, config: tuple) -> int:
+    with keras.StatelessScope(initialize_variables=False):
+        count = registered_class(backbone)(**dict(config)).count_params()
+    keras.backend.clear_session(free_memory=False)
+    return count
+
+
+def parameter_count(name: str) -> int:
+    """Weights of a built-in preset's classifier: its backbone and its head.
+
+    Computed by building the backbone with shapes only (no values, well
+    under a second even for Mixer-H/14), cached per architecture.
+
+    Example:
+
+    >>> from keras_mlpmix.models.preset_sources import parameter_count
+    >>> parameter_count("mixer_b16_224")  # Tolstikhin et al., 2021: 59.88M
+    59880472
+    """
+    row = presets.get_preset(name)
+    config = {"image_size": row["image_size"], **row["config"]}
+    config.pop("approximate_gelu", None)  # no weights depend on it
+    backbone = _backbone_parameters(
+        row["backbone"], tuple(sorted((k, _hashable(v)) for k, v in config.items()))
+    )
+    return backbone + (row["config"]["hidden_dim"] + 1) * row["num_classes"]
+
+
+def _hashable(value):
+    return tuple(value) if isinstance(value, list) else value

@@ -1,0 +1,174 @@
+"""ResMLP: its backbone, and everything the shared machinery asks of the family."""
+
+from __future__ import annotations
+
+import functools
+import types
+
+import keras
+
+from keras_mlpmix.layers import Affine, ResMLPBlock
+from keras_mlpmix.layers.argument_checks import check_float, check_positive_int
+from keras_mlpmix.models.backbone import Backbone, MatmulShape
+from keras_mlpmix.weights.layouts import BROADCASTABLE, COLUMN, SAME, Rule
+
+_MLP = r"(?:.*/)?mlp"
+
+
+@keras.saving.register_keras_serializable(package="keras_mlpmix")
+class ResMLPBackbone(Backbone):
+    """ResMLP: images to token features with linear token mixing and LayerScale.
+
+    The model of Touvron et al., 2021 ("ResMLP: Feedforward networks for
+    image classification with data-efficient training"), without its head:
+    the `Backbone` skeleton with `ResMLPBlock` layers and a final `Affine`
+    in place of LayerNorm. The linear maps across patches tie the backbone
+    to its `image_size`. timm's sizes are presets (`resmlp_12_224`,
+    `resmlp_24_224`, `resmlp_36_224`, `resmlp_big_24_224`) and its
+    checkpoints load into them.
+
+    Args:
+        image_size: Input height and width, an int or a pair; multiples of
+            `patch_size`.
+        patch_size: Patch height and width, an int or a pair.
+        hidden_dim: Number of channels `C`.
+        num_blocks: Number of ResMLP blocks.
+        channels_mlp_dim: Hidden width of the channel MLPs; `4 * hidden_dim`
+            when None, as in the paper.
+        layer_scale_init: Initial value of every LayerScale (timm: 1e-4 at
+            depth 12, 1e-5 at 24, 1e-6 at 36 and for ResMLP-B24).
+        dropout_rate: Dropout inside the channel MLPs.
+        drop_path_rate: Stochastic-depth rate of the last block, growing
+            linearly from 0 at the first.
+        use_position_embedding: Add a learned position embedding after the
+            stem. ResMLP needs none, its token mixing sees positions.
+        approximate_gelu: Use the tanh approximation of GELU.
+        dtype: Dtype policy of every layer.
+        name: Name of the model.
+        trainable: Whether the weights are trainable.
+
+    Example:
+
+    >>> import numpy as np
+    >>> from keras_mlpmix.models import ResMLPBackbone
+    >>> backbone = ResMLPBackbone(
+    ...     image_size=32, patch_size=8, hidden_dim=16, num_blocks=2)
+    >>> tuple(backbone(np.zeros((1, 32, 32, 3), "float32")).shape)
+    (1, 16, 16)
+    """
+
+    checkpoint_layouts = ("timm",)
+    # The token projection is (N, N) and stays replicated.
+    sharding = types.MappingProxyType(
+        {
+            rf"{_MLP}/fc1/kernel": (None, "model"),
+            rf"{_MLP}/fc1/bias": ("model",),
+            rf"{_MLP}/fc2/kernel": ("model", None),
+        }
+    )
+
+    # The keras-io example has no ResMLP; this is its gMLP's rate.
+    recipe_learning_rate = 0.003
+
+    def __init__(
+        self,
+        *,
+        image_size=224,
+        patch_size=16,
+        hidden_dim: int,
+        num_blocks: int,
+        channels_mlp_dim: int | None = None,
+        layer_scale_init: float = 1e-4,
+        dropout_rate: float = 0.0,
+        drop_path_rate: float = 0.0,
+        use_position_embedding: bool = False,
+        approximate_gelu: bool = False,
+        dtype=None,
+        **kwargs,
+    ):
+        type(self).check_arguments(kwargs)
+        if channels_mlp_dim is not None:
+            channels_mlp_dim = check_positive_int("channels_mlp_dim", channels_mlp_dim)
+        layer_scale_init = check_float("layer_scale_init", layer_scale_init)
+        super().__init__(
+            functools.partial(
+                ResMLPBlock,
+                channels_mlp_dim,
+                layer_scale_init=layer_scale_init,
+            ),
+            Affine,
+            image_size=image_size,
+            patch_size=patch_size,
+            hidden_dim=hidden_dim,
+            num_blocks=num_blocks,
+            dropout_rate=dropout_rate,
+            drop_path_rate=drop_path_rate,
+            use_position_embedding=use_position_embedding,
+            approximate_gelu=approximate_gelu,
+            dtype=dtype,
+            **kwargs,
+        )
+        self.channels_mlp_dim = channels_mlp_dim
+        self.layer_scale_init = layer_scale_init
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "channels_mlp_dim": self.channels_mlp_dim,
+                "layer_scale_init": self.layer_scale_init,
+            }
+        )
+        return config
+
+    def block_checkpoint_rules(self, layout, index, block):
+        key = layout.key
+        prefix = key("blocks", index)
+        kernel_axes, bias_axes = self.token_axes("both", bias_tokens=True)
+        tokens = key(prefix, "linear_tokens")
+        return [
+            *self.norm_checkpoint_rules(layout, block.token_norm, key(prefix, "norm1")),
+            # timm's Linear weight is (output patch, input patch), as ours.
+            Rule(
+                key(tokens, layout.kernel), block.token_kernel, SAME, False, kernel_axes
+            ),
+            Rule(key(tokens, "bias"), block.token_bias, COLUMN, False, bias_axes),
+            Rule(key(prefix, "ls1"), block.token_scale),
+            *self.norm_checkpoint_rules(
+                layout, block.channel_norm, key(prefix, "norm2")
+            ),
+            *layout.dense(key(prefix, "mlp_channels", "fc1"), block.mlp.fc1),
+            *layout.dense(key(prefix, "mlp_channels", "fc2"), block.mlp.fc2),
+            Rule(key(prefix, "ls2"), block.channel_scale),
+        ]
+
+    def norm_checkpoint_rules(self, layout, norm, name=None):
+        """An `Affine`'s rules: timm stores `alpha` and `beta` as `(1, 1, C)`."""
+        name = name or layout.norm_name
+        return [
+            Rule(layout.key(name, "alpha"), norm.alpha, BROADCASTABLE),
+            Rule(layout.key(name, "beta"), norm.beta, BROADCASTABLE),
+        ]
+
+    def timm_architecture(self) -> dict:
+        """`timm.models.mlp_mixer.MlpMixer`'s arguments for this architecture."""
+        hidden = self.channels_mlp_dim or 4 * self.hidden_dim
+        return {
+            "block_layer": ("ResBlock", {"init_values": self.layer_scale_init}),
+            "norm_layer": ("Affine", {}),
+            "mlp_ratio": hidden / self.hidden_dim,
+        }
+
+    def block_matmul_shapes(self, batch_size):
+        tokens = batch_size * self.num_patches
+        hidden = self.channels_mlp_dim or 4 * self.hidden_dim
+        return [
+            MatmulShape(
+                "linear_tokens",
+                batch_size * self.hidden_dim,
+                self.num_patches,
+                self.num_patches,
+            ),
+            MatmulShape("mlp.fc1", tokens, self.hidden_dim, hidden),
+            MatmulShape("mlp.fc2", tokens, hidden, self.hidden_dim),
+        ]
