@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import keras
 
+from keras_mlpmix.errors import DownloadError, InvalidValueError
+
 CIFAR10_CLASS_NAMES = (
     "airplane", "automobile", "bird", "cat", "deer",
     "dog", "frog", "horse", "ship", "truck",
@@ -32,7 +34,7 @@ _CIFAR = {
 }
 
 
-class DatasetUnavailableError(OSError):
+class DatasetUnavailableError(DownloadError):
     """A dataset could not be obtained, e.g. its download failed.
 
     The command line turns it into a one-line message; it is an `OSError`,
@@ -75,10 +77,10 @@ def load_cifar(name: str):
     >>> load_cifar("mnist")
     Traceback (most recent call last):
     ...
-    ValueError: `name` must be one of ('cifar10', 'cifar100'). Received: name='mnist'.
+    keras_mlpmix.errors.InvalidValueError: `name` must be one of ('cifar10', 'cifar100'). Received: name='mnist'.
     """
     if name not in _CIFAR:
-        raise ValueError(
+        raise InvalidValueError(
             f"`name` must be one of {tuple(_CIFAR)}. Received: name={name!r}."
         )
     module, class_names = _CIFAR[name]

@@ -1,98 +1,161 @@
-"""A folder of images in class folders, read with Keras's directory loader."""
+"""A folder of images in class folders, read one file at a time.
+
+Each image is read with `keras.utils.load_img` (Pillow, a dependency of
+keras-mlpmix), so that a file that cannot be read is named in the error,
+or left out with a warning when asked, and the same code runs whatever the
+backend. Classes are the sub-folders, sorted by name; images may sit
+anywhere below their class folder.
+"""
 
 from __future__ import annotations
 
-import importlib.util
+import logging
+import os
 import pathlib
 
 import keras
 import numpy as np
 
-from keras_mlpmix.layers.argument_checks import check_pair, check_rate
+from keras_mlpmix.errors import InvalidValueError
+from keras_mlpmix.layers.argument_checks import (
+    check_bool,
+    check_int,
+    check_pair,
+    check_rate,
+)
+
+logger = logging.getLogger("keras_mlpmix")
+
+IMAGE_SUFFIXES = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
+# Sub-folders that hold a folder's test split, most preferred first.
+TEST_FOLDERS = ("test", "val")
 
 
-def _reader_format() -> str:
-    """The `format` of `image_dataset_from_directory` this machine can run."""
-    if importlib.util.find_spec("tensorflow") is not None:
-        return "tf"
-    if importlib.util.find_spec("grain") is not None:
-        return "grain"
-    raise ImportError(
-        "Reading a folder of images needs TensorFlow or Grain: "
-        "pip install tensorflow-cpu, or pip install grain pillow."
+def class_folders(directory) -> list[str]:
+    """The class folder names of `directory`, sorted."""
+    return sorted(
+        path.name for path in pathlib.Path(directory).iterdir() if path.is_dir()
     )
 
 
-def _read(directory, image_size, seed, class_names=None, **split):
-    """Reads images and labels into numpy, shuffled; one dataset or a (train, test) pair.
+def split_folders(directory) -> tuple[pathlib.Path, pathlib.Path] | None:
+    """`(train, test)` sub-folders of `directory` (`test/` or `val/`), or None."""
+    root = pathlib.Path(directory)
+    train = root / "train"
+    for name in TEST_FOLDERS:
+        if train.is_dir() and (root / name).is_dir():
+            return train, root / name
+    return None
 
-    Shuffled, because the loader lists the images class by class and
-    `fit(validation_split=...)` holds out the last images.
+
+def read_class_folders(
+    directory, image_size=32, class_names=None, skip_unreadable: bool = False
+):
+    """Reads every image under the class folders of `directory`, in order.
+
+    Args:
+        directory: A folder with one sub-folder of images per class.
+        image_size: Size the images are resized to (bilinear), an int or a
+            pair.
+        class_names: The classes, in label order; the sub-folders' sorted
+            names when None. A folder of a split must hold these classes.
+        skip_unreadable: Leave out files that cannot be read as images,
+            logging a warning for each, instead of raising.
+
+    Returns:
+        `(images, labels, class_names)`: `uint8` images `(N, H, W, 3)`,
+        `int64` labels, a tuple of names.
+
+    Raises:
+        ValueError: if `directory` is not a folder of class folders of
+            images, or a file cannot be read (unless `skip_unreadable`).
     """
-    try:
-        datasets = keras.utils.image_dataset_from_directory(
-            directory,
-            class_names=class_names,
-            image_size=image_size,
-            batch_size=None,
-            shuffle=True,
-            seed=seed,
-            format=_reader_format(),
-            verbose=False,
-            **split,
+    root = pathlib.Path(directory)
+    height, width = check_pair("image_size", image_size)
+    skip_unreadable = check_bool("skip_unreadable", skip_unreadable)
+    if not root.is_dir():
+        raise InvalidValueError(f"No folder at {str(root)!r}.")
+    found = class_folders(root)
+    names = tuple(found if class_names is None else class_names)
+    if class_names is not None and set(found) - set(names):
+        raise InvalidValueError(
+            f"{str(root)!r} has class folders {sorted(set(found) - set(names))} "
+            f"that the training folder lacks; its classes are {list(names)}."
         )
-    except ValueError as error:
-        reason = " ".join(str(error).split())
-        raise ValueError(
-            f"Could not read images from {str(directory)!r}: {reason} Expected "
-            "one sub-folder of images per class (.png, .jpg, .jpeg, .bmp or .gif)."
-        ) from error
-    if not split:
-        datasets = [datasets]
-    arrays = []
-    for dataset in datasets:
-        pairs = [
-            (keras.ops.convert_to_numpy(image), int(label)) for image, label in dataset
-        ]
-        if not pairs:
-            raise ValueError(
-                f"Found no images for one of the splits of {str(directory)!r}; "
-                "add more images per class."
+    images, labels = [], []
+    for label, name in enumerate(names):
+        folder = root / name
+        files = (
+            sorted(
+                path
+                for path in folder.rglob("*")
+                if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file()
             )
-        images, labels = zip(*pairs, strict=True)
-        arrays.append(
-            (
-                np.clip(np.round(np.stack(images)), 0, 255).astype("uint8"),
-                np.asarray(labels, "int64"),
-            )
+            if folder.is_dir()
+            else []
         )
-    return arrays
+        for path in files:
+            try:
+                image = keras.utils.load_img(
+                    path, color_mode="rgb", target_size=(height, width),
+                    interpolation="bilinear",
+                )  # fmt: skip
+            except (OSError, ValueError, SyntaxError) as error:
+                reason = " ".join(str(error).split()) or type(error).__name__
+                if not skip_unreadable:
+                    raise InvalidValueError(
+                        f"Could not read the image {str(path)!r} ({reason}). Remove "
+                        "or replace it, or leave unreadable files out with "
+                        "skip_unreadable=True (--skip-unreadable on the command line)."
+                    ) from error
+                logger.warning("Skipped %s: not a readable image (%s).", path, reason)
+                continue
+            images.append(np.asarray(image, dtype="uint8"))
+            labels.append(label)
+    if not images:
+        raise InvalidValueError(
+            f"Found no images in {str(root)!r}. Expected one sub-folder of images "
+            f"per class ({', '.join(IMAGE_SUFFIXES)})."
+        )
+    return np.stack(images), np.asarray(labels, "int64"), names
 
 
-def load_image_folder(directory, image_size=32, test_fraction=0.2, seed=0):
+def _shuffled(images, labels, seed):
+    order = np.random.default_rng(seed).permutation(len(labels))
+    return images[order], labels[order]
+
+
+def load_image_folder(
+    directory,
+    image_size=32,
+    test_fraction=0.2,
+    seed=0,
+    skip_unreadable: bool = False,
+):
     """Reads an image-classification set from a folder of class folders.
 
     The folder holds one sub-folder per class, named after it (classes are
-    sorted by name). If it holds `train/` and `test/` folders, each laid
-    out that way, those are the two splits; otherwise a random
-    `test_fraction` of the images is held out for testing. Images are read
-    with `keras.utils.image_dataset_from_directory` (through TensorFlow if
-    installed, else through Grain), resized to `image_size` and shuffled.
+    sorted by name). If it holds `train/` and `test/` (or `val/`) folders,
+    each laid out that way, those are the two splits; otherwise a random
+    `test_fraction` of the images, drawn with `seed`, is held out for
+    testing. Images are resized to `image_size` and shuffled.
 
     Args:
         directory: Path of the folder.
         image_size: Size the images are resized to, an int or a pair.
-        test_fraction: Fraction in (0, 1) held out for testing when there is no
-            `train/`/`test/` split.
-        seed: Seed of the shuffling and of the random hold-out.
+        test_fraction: Fraction in (0, 1) held out for testing when there is
+            no `train/`/`test/` split.
+        seed: Seed (an integer >= 0) of the shuffling and of the hold-out.
+        skip_unreadable: Leave out files that are not readable images, with
+            a warning each, instead of raising.
 
     Returns:
         `(x_train, y_train), (x_test, y_test), class_names`, with `uint8`
         images and `int64` labels.
 
     Raises:
-        ValueError: if `directory` is not a folder of class folders of images.
-        ImportError: if neither TensorFlow nor Grain is installed.
+        ValueError: if `directory` is not a folder of class folders of
+            images, or holds an unreadable image (unless `skip_unreadable`).
 
     Example:
 
@@ -107,26 +170,75 @@ def load_image_folder(directory, image_size=32, test_fraction=0.2, seed=0):
     ...         image = np.full((40, 48, 3), 50 * i, "uint8")
     ...         keras.utils.save_img(root / label / f"{i}.png", image)
     >>> (x_train, y_train), (x_test, y_test), names = load_image_folder(root)
-    Using 8 files for training.
-    Using 2 files for validation.
     >>> x_train.shape, x_test.shape, names
     ((8, 32, 32, 3), (2, 32, 32, 3), ('cat', 'dog'))
     """
-    path = pathlib.Path(directory)
-    image_size = check_pair("image_size", image_size)
-    if not check_rate("test_fraction", test_fraction) > 0:
-        raise ValueError(
+    if not 0 < check_rate("test_fraction", test_fraction) < 1:
+        raise InvalidValueError(
             f"`test_fraction` must be in (0, 1). Received: test_fraction={test_fraction}."
         )
-    if not path.is_dir():
-        raise ValueError(f"No folder at {str(path)!r}.")
-    if (path / "train").is_dir() and (path / "test").is_dir():
-        class_names = sorted(p.name for p in (path / "train").iterdir() if p.is_dir())
-        (train,) = _read(path / "train", image_size, seed)
-        (test,) = _read(path / "test", image_size, seed, class_names=class_names)
-    else:
-        class_names = sorted(p.name for p in path.iterdir() if p.is_dir())
-        train, test = _read(
-            path, image_size, seed, validation_split=test_fraction, subset="both"
+    seed = check_int("seed", seed, minimum=0)
+    splits = split_folders(directory)
+    if splits is not None:
+        train_folder, test_folder = splits
+        x_train, y_train, names = read_class_folders(
+            train_folder, image_size, skip_unreadable=skip_unreadable
         )
-    return train, test, tuple(class_names)
+        x_test, y_test, _ = read_class_folders(
+            test_folder, image_size, class_names=names, skip_unreadable=skip_unreadable
+        )
+        return _shuffled(x_train, y_train, seed), _shuffled(x_test, y_test, seed), names
+    images, labels, names = read_class_folders(
+        directory, image_size, skip_unreadable=skip_unreadable
+    )
+    images, labels = _shuffled(images, labels, seed)
+    held_out = max(1, round(len(labels) * test_fraction))
+    if held_out >= len(labels):
+        raise InvalidValueError(
+            f"{os.fspath(directory)!r} holds {len(labels)} images: too few to hold "
+            f"out a test fraction of {test_fraction} and train on the rest."
+        )
+    return (
+        (images[held_out:], labels[held_out:]),
+        (images[:held_out], labels[:held_out]),
+        names,
+    )
+
+
+def load_test_folder(
+    directory, image_size=32, test_fraction=None, seed=0, skip_unreadable=False
+):
+    """The images to evaluate a model on, from a folder.
+
+    A folder with `train/` and `test/` (or `val/`) folders gives its test
+    split. Any other folder of class folders is used whole, unless
+    `test_fraction` asks for the part `load_image_folder` holds out with
+    the same seed (to evaluate on the test part of a folder trained on).
+
+    Returns:
+        `(x_test, y_test), class_names`.
+
+    Example:
+
+    >>> import pathlib, tempfile
+    >>> import keras
+    >>> import numpy as np
+    >>> from keras_mlpmix.datasets import load_test_folder
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> for label in ("cat", "dog"):
+    ...     (root / label).mkdir()
+    ...     for i in range(5):
+    ...         keras.utils.save_img(root / label / f"{i}.png", np.zeros((8, 8, 3)))
+    >>> (x_test, y_test), names = load_test_folder(root)
+    >>> len(x_test), names  # every image of the folder
+    (10, ('cat', 'dog'))
+    """
+    if test_fraction is not None or split_folders(directory) is not None:
+        _, test, names = load_image_folder(
+            directory, image_size, test_fraction or 0.2, seed, skip_unreadable
+        )
+        return test, names
+    images, labels, names = read_class_folders(
+        directory, image_size, skip_unreadable=skip_unreadable
+    )
+    return (images, labels), names

@@ -13,7 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from keras_mlpmix.layers.argument_checks import check_positive_int
+from keras_mlpmix.layers.argument_checks import (
+    check_bool,
+    check_int,
+    check_positive_int,
+)
 
 SHAPE_NAMES = ("disk", "ring", "square", "diamond", "triangle", "plus", "cross", "bars")
 COLOURS = {
@@ -53,15 +57,17 @@ def _shape_masks(shape: str, dx, dy, radius):
     return stripe & (np.maximum(ax, ay) <= 0.85 * radius)
 
 
-def draw_shapes(labels, seed: int):
+def draw_shapes(labels, seed: int, masks: bool = False):
     """Draws one image of each class in `labels`.
 
     Args:
         labels: Integer class indices into `CLASS_NAMES`.
         seed: Seed of the random position, size, tone and noise.
+        masks: Also return where each shape lies.
 
     Returns:
-        A `uint8` array of shape `(len(labels), 32, 32, 3)`.
+        A `uint8` array of shape `(len(labels), 32, 32, 3)`; with `masks`,
+        also a boolean array `(len(labels), 32, 32)`, True on the shape.
     """
     labels = np.asarray(labels)
     rng = np.random.default_rng(seed)
@@ -87,7 +93,8 @@ def draw_shapes(labels, seed: int):
         background[:, None, None, :],
     )
     images += rng.standard_normal(images.shape, dtype="float32") * 15
-    return np.clip(images, 0, 255).astype("uint8")
+    images = np.clip(images, 0, 255).astype("uint8")
+    return (images, inside) if masks else images
 
 
 def _balanced_labels(count: int, rng) -> np.ndarray:
@@ -96,7 +103,9 @@ def _balanced_labels(count: int, rng) -> np.ndarray:
     return labels.astype("int64")
 
 
-def load_shapes(num_train: int = 5000, num_test: int = 1000, seed: int = 0):
+def load_shapes(
+    num_train: int = 5000, num_test: int = 1000, seed: int = 0, masks: bool = False
+):
     """Returns the Shapes image-classification set, generated offline.
 
     32 classes, "<colour> <shape>": 8 shapes (disk, ring, square, diamond,
@@ -110,12 +119,15 @@ def load_shapes(num_train: int = 5000, num_test: int = 1000, seed: int = 0):
         num_train: Number of training images.
         num_test: Number of test images, drawn independently of the
             training ones.
-        seed: Seed of the generator.
+        seed: Seed of the generator, an integer >= 0.
+        masks: Also return where each shape lies, for dense prediction.
 
     Returns:
         `(x_train, y_train), (x_test, y_test), class_names`: `uint8` images
         of shape `(N, 32, 32, 3)`, `int64` labels of shape `(N,)` and the
-        tuple of the 32 class names, indexed by label.
+        tuple of the 32 class names, indexed by label. With `masks`, each
+        split is `(x, y, masks)`, the masks boolean `(N, 32, 32)`, True on
+        the shape; the images are the same as without.
 
     Example:
 
@@ -129,10 +141,12 @@ def load_shapes(num_train: int = 5000, num_test: int = 1000, seed: int = 0):
     """
     num_train = check_positive_int("num_train", num_train)
     num_test = check_positive_int("num_test", num_test)
+    seed = check_int("seed", seed, minimum=0)
+    masks = check_bool("masks", masks)
     splits = []
     for stream, count in ((0, num_train), (_TEST_STREAM, num_test)):
         rng = np.random.default_rng([seed, stream])
         labels = _balanced_labels(count, rng)
-        images = draw_shapes(labels, seed=rng.integers(2**32))
-        splits.append((images, labels))
+        images, inside = draw_shapes(labels, seed=rng.integers(2**32), masks=True)
+        splits.append((images, labels, inside) if masks else (images, labels))
     return splits[0], splits[1], CLASS_NAMES

@@ -63,7 +63,7 @@ class RandomZoomRotation(keras.layers.Layer):
         self.zoom_factor = check_rate("zoom_factor", zoom_factor)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
-        self.built = True
+        self._build_at_init()
 
     def _uniform(self, batch, limit):
         return keras.random.uniform(

@@ -7,19 +7,15 @@ import dataclasses
 import keras
 
 from keras_mlpmix.layers.argument_checks import (
+    check_bool,
     check_epsilon,
+    check_keywords,
     check_positive_int,
     check_rate,
 )
-from keras_mlpmix.models import presets
+from keras_mlpmix.models import Backbone, preset_sources
 from keras_mlpmix.training.random_zoom_rotation import RandomZoomRotation
 
-# The example's learning rate for each family.
-LEARNING_RATES = {
-    "MLPMixerBackbone": 0.005,
-    "FNetBackbone": 0.001,
-    "gMLPBackbone": 0.003,
-}
 # The fraction of each weight that the example's optimizer (TF-Addons AdamW,
 # weight_decay=1e-4) removed at every step, whatever the learning rate.
 PUBLISHED_DECAY_PER_STEP = 1e-4
@@ -87,19 +83,28 @@ class Recipe:
         check_rate("validation_split", self.validation_split)
         check_rate("rotation_factor", self.rotation_factor)
         check_rate("zoom_factor", self.zoom_factor)
+        check_bool("flip", self.flip)
 
     @classmethod
-    def for_preset(cls, name: str, **changes):
-        """The recipe with the example's learning rate for the preset's family.
+    def for_preset(cls, preset, **changes):
+        """The recipe with the learning rate of the preset's family.
+
+        The keras-io example's rates: 0.005 for MLP-Mixer, 0.001 for FNet,
+        0.003 for gMLP; ResMLP, which the example lacks, takes gMLP's
+        (`Backbone.recipe_learning_rate`).
 
         Args:
-            name: Preset name (see `list_presets()`).
+            preset: A preset name (see `list_presets()`), a preset folder
+                or an `hf://` handle, as for `ImageClassifier.from_preset`.
             **changes: Fields to set; `None` values are ignored, so that
                 unset command-line options keep the defaults.
         """
-        family = presets.get_preset(name)["backbone"]
+        check_keywords(
+            "Recipe.for_preset", changes, (f.name for f in dataclasses.fields(cls))
+        )
+        family = preset_sources.open_preset(preset).backbone_class(Backbone)
         changes = {key: value for key, value in changes.items() if value is not None}
-        return cls(**{"learning_rate": LEARNING_RATES[family], **changes})
+        return cls(**{"learning_rate": family.recipe_learning_rate, **changes})
 
     def augmentation(self, seed: int | None = None) -> keras.Sequential:
         """The random flip, zoom and rotation of the training images."""
