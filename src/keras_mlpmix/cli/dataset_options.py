@@ -1,21 +1,25 @@
-"""The `--dataset` options shared by the subcommands that read images."""
+"""The `--dataset` options shared by the subcommands that read images.
+
+This module imports no Keras (see `keras_mlpmix.cli.commands`).
+"""
 
 from __future__ import annotations
 
 from keras_mlpmix.cli.option_types import positive_int
-from keras_mlpmix.datasets import DATASET_NAMES, load_dataset
 
+# The names of keras_mlpmix.datasets.DATASET_NAMES; a test keeps them equal.
+DATASET_NAMES = ("shapes", "cifar10", "cifar100")
 DATASET_HELP = (
     f"{', '.join(DATASET_NAMES)}, or a folder with one sub-folder of images "
-    "per class (and optionally train/ and test/ folders laid out that way). "
-    "shapes is generated offline: 32 classes (8 shapes x 4 colours) of 32x32 "
-    "images, 5,000 for training and 1,000 for testing; cifar10 and cifar100 "
-    "are downloaded by keras.datasets on first use (required)"
+    "per class (or with train/ and test/ (or val/) folders laid out that "
+    "way). shapes is generated offline: 32 classes (8 shapes x 4 colours) of "
+    "32x32 images, 5,000 for training and 1,000 for testing; cifar10 and "
+    "cifar100 are downloaded by keras.datasets on first use (required)"
 )
 
 
 def add_dataset_arguments(parser, train: bool) -> None:
-    """Adds `--dataset` and the options limiting the number of images read."""
+    """Adds `--dataset` and the options limiting the images read."""
     parser.add_argument("--dataset", required=True, help=DATASET_HELP + ".")
     if train:
         parser.add_argument(
@@ -30,22 +34,14 @@ def add_dataset_arguments(parser, train: bool) -> None:
         metavar="N",
         help="use only the first N test images (default: all)",
     )
-
-
-def load(args, image_size):
-    """Loads `args.dataset`, limited to the numbers of images asked for.
-
-    Args:
-        args: Parsed arguments with `dataset`, `seed`, `test_images` and
-            possibly `train_images`.
-        image_size: Size the images of a folder dataset are resized to.
-
-    Returns:
-        `(x_train, y_train), (x_test, y_test), class_names`.
-    """
-    (x_train, y_train), (x_test, y_test), class_names = load_dataset(
-        args.dataset, image_size=image_size, seed=args.seed
+    parser.add_argument(
+        "--skip-unreadable",
+        action="store_true",
+        help="leave out files of a folder that are not readable images, with a "
+        "warning each (default: stop at the first, naming it)",
     )
-    train = slice(getattr(args, "train_images", None))
-    test = slice(args.test_images)
-    return (x_train[train], y_train[train]), (x_test[test], y_test[test]), class_names
+
+
+def dataset_name(dataset: str) -> str:
+    """The name a dataset goes by in run folder names: a folder's own name."""
+    return dataset.rstrip("/\\").replace("\\", "/").rpartition("/")[2] or dataset

@@ -1,27 +1,36 @@
-"""The `keras-mlpmix` command: parses arguments and runs a subcommand."""
+"""The `keras-mlpmix` command: parses arguments and runs a subcommand.
+
+Parsing imports no Keras, so `--help` works with no backend installed and
+`--backend` takes effect before Keras starts. Each subcommand imports what
+it needs when it runs.
+"""
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.metadata
 import pkgutil
 import sys
+import traceback
 
 from keras_mlpmix.cli import commands
-from keras_mlpmix.cli.backend_switch import add_backend_argument, switch_backend
-from keras_mlpmix.cli.command_error import CommandError
+from keras_mlpmix.cli.backend_switch import add_backend_argument, use_backend
+from keras_mlpmix.errors import UserError
 from keras_mlpmix.version import __version__
 
 PROG = "keras-mlpmix"
-# The failures a user can fix, reported as one line instead of a traceback.
-# The library's argument checks raise ValueError/TypeError with messages
-# that name the argument; OSError covers missing, unreadable and
-# unwritable files and failed downloads (DatasetUnavailableError).
-USER_ERRORS = (CommandError, ValueError, TypeError, ImportError, OSError)
+_ISSUES = "https://github.com/keras-mlpmix/keras-mlpmix/issues"
 
 
 class _Parser(argparse.ArgumentParser):
-    """An argument parser that reports a usage error in one line."""
+    """An argument parser that reports a usage error in one line.
+
+    Abbreviated options are refused: `--epoch` is a misspelling, not `--epochs`.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, allow_abbrev=False, **kwargs)
 
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
@@ -37,8 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The parser of the whole command line, one sub-parser per command module."""
     parser = _Parser(
         prog=PROG,
-        description="Train, evaluate and list attention-free all-MLP vision "
-        "models (MLP-Mixer, FNet, gMLP) with Keras 3.",
+        description="Train, evaluate, convert and list attention-free all-MLP "
+        "vision models (MLP-Mixer, FNet, gMLP, ResMLP) with Keras 3.",
     )
     parser.add_argument(
         "--version", action="version", version=f"%(prog)s {__version__}"
@@ -65,15 +74,29 @@ def _one_line(error: BaseException) -> str:
     return text or type(error).__name__
 
 
+def _issues_url() -> str:
+    try:
+        urls = importlib.metadata.metadata("keras-mlpmix").get_all("Project-URL") or []
+    except importlib.metadata.PackageNotFoundError:
+        urls = []
+    found = dict(url.split(", ", 1) for url in urls if ", " in url)
+    return found.get("Issues", _ISSUES)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Runs the command line; returns the exit status.
+
+    Input the library refuses (a `keras_mlpmix.errors.UserError`: an
+    unknown preset, a missing file, a failed download...) is reported in
+    one line on stderr. Any other exception is a bug: it keeps its
+    traceback, with a line saying where to report it.
 
     Args:
         argv: The arguments after the program name; `sys.argv[1:]` if None.
 
     Returns:
-        0 on success, 1 when a command fails with a message, 2 on a usage
-        error.
+        0 on success, 1 when a command fails, 2 on a usage error, 130 when
+        interrupted.
 
     Example:
 
@@ -87,9 +110,21 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
     try:
-        switch_backend(args.backend, argv)
+        use_backend(args.backend, argv)
         args.run(args)
-    except USER_ERRORS as error:
+    except UserError as error:
         print(f"{PROG}: error: {_one_line(error)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except Exception:
+        traceback.print_exc()
+        print(
+            f"{PROG}: this is a bug in keras-mlpmix {__version__}, not a problem "
+            f"with your input; please report it, with the lines above, at "
+            f"{_issues_url()}",
+            file=sys.stderr,
+        )
         return 1
     return 0

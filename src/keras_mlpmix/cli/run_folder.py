@@ -1,4 +1,4 @@
-"""The folder a training run writes: its guard and the history files."""
+"""The folder a training run writes: its name, its guard and the history files."""
 
 from __future__ import annotations
 
@@ -7,6 +7,19 @@ import json
 import pathlib
 
 from keras_mlpmix.cli.command_error import CommandError
+from keras_mlpmix.cli.dataset_options import dataset_name
+
+
+def default_folder(preset: str, dataset: str, backend: str) -> pathlib.Path:
+    """`runs/PRESET-DATASET-BACKEND`: where `train` writes and `evaluate` looks.
+
+    The backend is in the name so that the same command on another backend
+    writes its own run instead of meeting the first.
+    """
+    return (
+        pathlib.Path("runs")
+        / f"{dataset_name(preset)}-{dataset_name(dataset)}-{backend}"
+    )
 
 
 def check_free(folder: pathlib.Path, overwrite: bool) -> None:

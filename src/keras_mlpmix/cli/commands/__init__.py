@@ -7,7 +7,11 @@ subcommand named after the module. A module provides:
 - `HELP`: a one-line summary for the list of subcommands;
 - `add_arguments(parser)`: adds its options to an `argparse` parser whose
   every option help states its default (`--backend` is added for it);
-- `run(args)`: does the work; raises `CommandError` (or the library's
-  `ValueError`/`TypeError`) with a one-line message when the user must fix
-  something.
+- `run(args)`: does the work; raises `CommandError` (or another
+  `keras_mlpmix.errors.UserError`) with a one-line message when the user
+  must fix something.
+
+A module's top level imports no Keras, so that `--help` works without a
+backend and `--backend` takes effect: `run` imports what it needs, after
+`main` has chosen the backend.
 """
