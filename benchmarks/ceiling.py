@@ -16,9 +16,9 @@ import math
 import keras
 import numpy as np
 from keras import ops
+from timing import Timing, time_calls
 
-from keras_mlpmix.benchmark.gemms import Gemm
-from keras_mlpmix.benchmark.timing import Timing, time_calls
+from keras_mlpmix.models import MatmulShape
 
 
 class _ReducedProducts(keras.layers.Layer):
@@ -53,10 +53,10 @@ class _ReducedProducts(keras.layers.Layer):
 
 
 @dataclasses.dataclass(frozen=True)
-class GemmTiming:
+class MatmulShapeTiming:
     """One product's shape, its timing and the FLOP rate it reached."""
 
-    gemm: Gemm
+    gemm: MatmulShape
     timing: Timing
 
     @property
@@ -69,13 +69,13 @@ class GemmTiming:
 
 
 def time_gemm(
-    gemm: Gemm,
+    gemm: MatmulShape,
     dtype: str = "float32",
     jit_compile: bool | str = "auto",
     warmup: int = 2,
     repeats: int = 5,
     min_flops_per_call: float = 1e9,
-) -> GemmTiming:
+) -> MatmulShapeTiming:
     """Times one `(m, k) x (k, n)` product on the current backend.
 
     The product runs in a compiled Keras model (`jit_compile` as for
@@ -89,9 +89,9 @@ def time_gemm(
 
     Example:
 
-    >>> from keras_mlpmix.benchmark.ceiling import time_gemm
-    >>> from keras_mlpmix.benchmark.gemms import Gemm
-    >>> result = time_gemm(Gemm("toy", 64, 32, 16), warmup=1, repeats=2,
+    >>> from ceiling import time_gemm
+    >>> from keras_mlpmix.models import MatmulShape
+    >>> result = time_gemm(MatmulShape("toy", 64, 32, 16), warmup=1, repeats=2,
     ...                    min_flops_per_call=0)
     >>> result.timing.median_s >= 0
     True
@@ -118,16 +118,16 @@ def time_gemm(
         max(total.max_s - reduction, 0.0) / copies,
         total.repeats,
     )
-    return GemmTiming(gemm, timing)
+    return MatmulShapeTiming(gemm, timing)
 
 
 def matmul_ceiling(
-    gemms: list[Gemm],
+    gemms: list[MatmulShape],
     dtype: str = "float32",
     jit_compile: bool | str = "auto",
     warmup: int = 2,
     repeats: int = 5,
-) -> tuple[float, list[GemmTiming]]:
+) -> tuple[float, list[MatmulShapeTiming]]:
     """Seconds that the products of `gemms` take, and each one's timing.
 
     Each distinct shape is timed once (see `time_gemm`) and weighted by how
@@ -135,7 +135,7 @@ def matmul_ceiling(
 
     Returns:
         `(seconds, timings)`: the summed median time of all products of one
-        forward pass, and one `GemmTiming` per entry of `gemms`.
+        forward pass, and one `MatmulShapeTiming` per entry of `gemms`.
     """
     measured = {}
     timings = []
@@ -143,6 +143,6 @@ def matmul_ceiling(
         shape = (gemm.m, gemm.k, gemm.n)
         if shape not in measured:
             measured[shape] = time_gemm(gemm, dtype, jit_compile, warmup, repeats)
-        timings.append(GemmTiming(gemm, measured[shape].timing))
+        timings.append(MatmulShapeTiming(gemm, measured[shape].timing))
     seconds = sum(t.timing.median_s * t.gemm.count for t in timings)
     return seconds, timings

@@ -33,8 +33,8 @@ def workload(args):
     import keras
     import numpy as np
     from keras import ops
+    from throughput import compile_for_training, random_images
 
-    from keras_mlpmix.benchmark.throughput import compile_for_training, random_images
     from keras_mlpmix.layers import FNetBlock
     from keras_mlpmix.models import ImageClassifier
 

@@ -1,27 +1,33 @@
-"""Benchmark a preset on the current backend, optionally beside timm."""
+"""Benchmark a preset on the current backend, optionally beside timm.
+
+    KERAS_BACKEND=jax python benchmarks/preset_benchmark.py --preset mixer_b16_224 --timm
+
+times a preset on the backend named by `KERAS_BACKEND`; see `run_benchmark`.
+"""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
 import datetime
+import importlib.util
 import json
 import os
 import platform
 import sys
 
 import keras
-
-from keras_mlpmix.benchmark.ceiling import matmul_ceiling
-from keras_mlpmix.benchmark.gemms import backbone_gemms, forward_flops
-from keras_mlpmix.benchmark.throughput import (
+from ceiling import matmul_ceiling
+from throughput import (
     Measurement,
     first_predict_seconds,
     measure_inference,
     measure_train_step,
 )
-from keras_mlpmix.models import ImageClassifier, presets
-from keras_mlpmix.version import __version__
+
+from keras_mlpmix import __version__
+from keras_mlpmix.layers import platform_choices
+from keras_mlpmix.models import ImageClassifier
 
 JIT_CHOICES = {"auto": "auto", "true": True, "false": False}
 
@@ -38,6 +44,9 @@ def _as_dict(measurement: Measurement) -> dict:
         "peak_memory_mb": None
         if measurement.peak_memory_bytes is None
         else measurement.peak_memory_bytes / 2**20,
+        "added_memory_mb": None
+        if measurement.added_memory_bytes is None
+        else measurement.added_memory_bytes / 2**20,
     }
 
 
@@ -59,7 +68,7 @@ def run_benchmark(
     ones, images per second, the matrix-product FLOP rate, the process's
     peak memory, and the fraction of the matmul ceiling reached (the time
     the model's own matrix products take alone on this backend, see
-    `keras_mlpmix.benchmark.ceiling`). With `timm=True` (timm installed),
+    `ceiling.py`). With `timm=True` (timm installed),
     timm's implementation of the same architecture is timed the same way
     in the same process and each of its results gets our speed-up over it.
 
@@ -84,16 +93,18 @@ def run_benchmark(
 
     Example:
 
-    >>> from keras_mlpmix.benchmark import run_benchmark
+    >>> from preset_benchmark import run_benchmark
     >>> result = run_benchmark("mixer_cifar100", batch_sizes=[2],
     ...     train_batch_size=2, warmup=1, repeats=1, num_classes=10)
     >>> [(m["task"], m["batch_size"]) for m in result["measurements"]]
     [('inference', 2), ('train_step', 2)]
     """
-    row = presets.get_preset(preset)
-    config = {"image_size": row["image_size"], **row["config"]}
-    family = row["backbone"]
-    flops_per_image = forward_flops(backbone_gemms(family, config, 1, num_classes))
+    # Checked first: a missing timm must not cost the minutes of our runs.
+    if timm and importlib.util.find_spec("timm") is None:
+        raise ImportError(
+            "Comparing with timm needs timm and torchvision: `pip install timm`, "
+            "or run `tox -e bench-<backend>`, which installs them."
+        )
     previous_policy = keras.config.dtype_policy()
     keras.config.set_dtype_policy(dtype)
     try:
@@ -101,6 +112,7 @@ def run_benchmark(
         model = ImageClassifier.from_preset(
             preset, num_classes=num_classes, weights=False
         )
+        flops_per_image = sum(shape.flops for shape in model.matmul_shapes(1))
         model.compile(jit_compile=jit_compile)
         implementation = f"keras_mlpmix {__version__} ({keras.backend.backend()})"
         first_predict_s = first_predict_seconds(model, batch_sizes[0])
@@ -125,7 +137,7 @@ def run_benchmark(
         ceilings = {}
         for batch in sorted({*batch_sizes, train_batch_size}):
             seconds, timings = matmul_ceiling(
-                backbone_gemms(family, config, batch, num_classes),
+                model.matmul_shapes(batch),
                 dtype,
                 jit_compile,
                 warmup=min(warmup, 2),
@@ -147,12 +159,11 @@ def run_benchmark(
         keras.config.set_dtype_policy(previous_policy)
 
     if timm:
-        from keras_mlpmix.benchmark.timm_reference import measure_timm
+        from timm_reference import measure_timm
 
         measurements += measure_timm(
-            family,
-            config,
-            row["head_dropout_rate"],
+            model.backbone,
+            model.dropout_rate,
             list(batch_sizes),
             train_batch_size,
             num_classes,
@@ -188,7 +199,8 @@ def run_benchmark(
         "keras_mlpmix": __version__,
         "dtype": dtype,
         "jit_compile": resolved_jit,
-        "device": f"{platform.machine()} CPU, {os.cpu_count()} cores",
+        "device": f"{platform_choices.device_description()} "
+        f"({platform.machine()}, {os.cpu_count()} CPU cores)",
         "date": datetime.date.today().isoformat(),
         "num_classes": num_classes,
         "gflops_per_image": flops_per_image / 1e9,
@@ -203,7 +215,7 @@ def format_table(result: dict) -> str:
 
     Example:
 
-    >>> from keras_mlpmix.benchmark import format_table
+    >>> from preset_benchmark import format_table
     >>> row = {"implementation": "keras_mlpmix (jax)", "task": "inference",
     ...        "batch_size": 16, "images_per_s": 8.0, "median_s": 2.0,
     ...        "min_s": 1.9, "max_s": 2.2, "gflops_per_s": 201.6,
@@ -298,7 +310,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def main(argv=None) -> int:
     """Runs the benchmark from command-line arguments; prints a table."""
     parser = argparse.ArgumentParser(
-        prog="python -m keras_mlpmix.benchmark",
+        prog="python benchmarks/preset_benchmark.py",
         description="Throughput of a preset on the current Keras backend "
         "(set KERAS_BACKEND), as a fraction of the matmul ceiling and, with "
         "--timm, beside timm.",
@@ -327,3 +339,7 @@ def run_from_args(args: argparse.Namespace) -> int:
             file.write("\n")
     sys.stdout.flush()
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

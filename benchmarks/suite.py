@@ -20,8 +20,8 @@ process:
 3. FNet at the CIFAR-100 configuration: the time of `FourierMixing` as a
    fraction of an `FNetBlock`'s, forward, batch 256, each compiled as the
    models are (`XLAModel`).
-4. The time `import keras_mlpmix` adds to `import keras`, in fresh
-   processes.
+4. The time `from keras_mlpmix import ImageClassifier` adds to `import
+   keras`, in fresh processes.
 """
 
 from __future__ import annotations
@@ -46,12 +46,12 @@ import keras
 import numpy as np
 from keras import ops
 from keras_io_design import keras_io_mixer
+from preset_benchmark import format_table, run_benchmark
 from targets import main as print_targets
+from throughput import measure_train_step
+from timing import time_calls
 
 import keras_mlpmix
-from keras_mlpmix.benchmark import format_table, run_benchmark
-from keras_mlpmix.benchmark.throughput import measure_train_step
-from keras_mlpmix.benchmark.timing import time_calls
 from keras_mlpmix.layers import FNetBlock, FourierMixing
 from keras_mlpmix.models import XLAModel
 
@@ -174,14 +174,14 @@ import time
 start = time.perf_counter()
 import keras
 middle = time.perf_counter()
-import keras_mlpmix
+from keras_mlpmix import ImageClassifier
 end = time.perf_counter()
 print(middle - start, end - middle)
 """
 
 
 def import_time(runs: int = 5) -> dict:
-    """Seconds `import keras_mlpmix` adds after `import keras`, fresh processes."""
+    """Seconds the package's models add after `import keras`, fresh processes."""
     keras_s, added_s = [], []
     for _ in range(runs):
         output = subprocess.run(

@@ -8,8 +8,7 @@ import time
 import keras
 import numpy as np
 from keras import ops
-
-from keras_mlpmix.benchmark.timing import PeakMemory, Timing, time_calls
+from timing import PeakMemory, Timing, time_calls
 
 
 @dataclasses.dataclass(frozen=True)
@@ -26,6 +25,8 @@ class Measurement:
             backward).
         peak_memory_bytes: Largest resident memory of the process seen
             while the task was timed, or None if not measured.
+        added_memory_bytes: How far the resident memory rose above its
+            value when timing began, or None if not measured.
     """
 
     implementation: str
@@ -34,6 +35,7 @@ class Measurement:
     timing: Timing
     flops: int
     peak_memory_bytes: int | None = None
+    added_memory_bytes: int | None = None
 
     @property
     def images_per_s(self) -> float:
@@ -57,7 +59,13 @@ def measure(
     with PeakMemory() as memory:
         timing = time_calls(fn, warmup, repeats)
     return Measurement(
-        implementation, task, batch_size, timing, flops, memory.peak_bytes
+        implementation,
+        task,
+        batch_size,
+        timing,
+        flops,
+        memory.peak_bytes,
+        memory.added_bytes,
     )
 
 

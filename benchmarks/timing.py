@@ -1,4 +1,4 @@
-"""Timing a call, and the memory a process holds while it runs."""
+"""Timing a call, and the memory a process holds while it runs (benchmarks only)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-
-from keras_mlpmix.layers.argument_checks import check_positive_int
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,7 +29,7 @@ def time_calls(fn: Callable[[], object], warmup: int, repeats: int) -> Timing:
 
     Example:
 
-    >>> from keras_mlpmix.benchmark.timing import time_calls
+    >>> from timing import time_calls
     >>> timing = time_calls(lambda: sum(range(1000)), warmup=1, repeats=5)
     >>> timing.min_s <= timing.median_s <= timing.max_s
     True
@@ -40,7 +38,10 @@ def time_calls(fn: Callable[[], object], warmup: int, repeats: int) -> Timing:
         raise ValueError(
             f"`warmup` must be an integer >= 0. Received: warmup={warmup!r}."
         )
-    repeats = check_positive_int("repeats", repeats)
+    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
+        raise ValueError(
+            f"`repeats` must be an integer >= 1. Received: repeats={repeats!r}."
+        )
     for _ in range(warmup):
         fn()
     times = []
@@ -63,25 +64,32 @@ def _resident_bytes() -> int | None:
 class PeakMemory:
     """Samples the process's resident memory while a block runs.
 
-    On Linux, a thread reads `/proc/self/statm` every `interval` seconds and
-    `peak_bytes` is the largest value seen (host memory; an accelerator's
-    memory is not included). Elsewhere it falls back to the process's peak
-    so far (`getrusage`), which may include earlier work.
+    On Linux, a thread reads `/proc/self/statm` every `interval` seconds:
+    `peak_bytes` is the largest value seen and `added_bytes` how far it
+    rose above the memory held when the block began (host memory; an
+    accelerator's memory is not included). Elsewhere both fall back to the
+    process's peak so far (`getrusage`), which may include earlier work.
 
     Example:
 
-    >>> from keras_mlpmix.benchmark.timing import PeakMemory
+    >>> from timing import PeakMemory
     >>> with PeakMemory() as memory:
-    ...     block = bytearray(64 * 2**20)
-    >>> memory.peak_bytes >= 64 * 2**20
+    ...     block = bytearray(64 * 2**20)  # zero-filled: every page is touched
+    >>> memory.added_bytes >= 60 * 2**20
     True
     """
 
     def __init__(self, interval: float = 0.005):
         self.interval = interval
         self.peak_bytes = 0
+        self.baseline_bytes = 0
         self._stop = threading.Event()
         self._thread = None
+
+    @property
+    def added_bytes(self) -> int:
+        """How far the resident memory rose above its value at the start."""
+        return max(self.peak_bytes - self.baseline_bytes, 0)
 
     def _sample(self):
         while True:
@@ -90,6 +98,7 @@ class PeakMemory:
                 return
 
     def __enter__(self):
+        self.baseline_bytes = _resident_bytes() or 0
         if _resident_bytes() is not None:
             self._thread = threading.Thread(target=self._sample, daemon=True)
             self._thread.start()

@@ -11,56 +11,50 @@ autocast. timm and torch are imported only when this runs.
 
 from __future__ import annotations
 
-from keras_mlpmix.benchmark.throughput import Measurement, measure
+from throughput import Measurement, measure
 
 
-def timm_model(family: str, config: dict, num_classes: int, dropout_rate: float):
-    """timm's `MlpMixer` with the architecture of a backbone configuration.
+def timm_model(backbone, num_classes: int, dropout_rate: float):
+    """timm's `MlpMixer` with the architecture of one of our backbones.
+
+    The family names timm's layers and their arguments
+    (`Backbone.timm_architecture`); the sizes are the backbone's.
 
     Args:
-        family: `"MLPMixerBackbone"` or `"gMLPBackbone"` (timm has no FNet).
-        config: The backbone's configuration, with `image_size`.
+        backbone: A `Backbone` of a family timm has (MLP-Mixer, gMLP, ResMLP).
         num_classes: Width of the head.
         dropout_rate: Dropout before the head.
     """
-    from timm.layers import GatedMlp
-    from timm.models.mlp_mixer import MixerBlock, MlpMixer, SpatialGatingBlock
+    import functools
 
-    hidden = config["hidden_dim"]
-    if family == "MLPMixerBackbone":
-        widths = {
-            "mlp_ratio": (
-                config["tokens_mlp_dim"] / hidden,
-                config["channels_mlp_dim"] / hidden,
-            ),
-            "block_layer": MixerBlock,
-        }
-    elif family == "gMLPBackbone":
-        widths = {
-            "mlp_ratio": config["ffn_dim"] / hidden,
-            "block_layer": SpatialGatingBlock,
-            "mlp_layer": GatedMlp,
-        }
-    else:
-        raise ValueError(
-            f"timm has no {family}; compare MLP-Mixer or gMLP presets with it."
-        )
-    return MlpMixer(
+    from timm import layers
+    from timm.models import mlp_mixer
+
+    def resolve(name, kwargs):
+        cls = getattr(mlp_mixer, name, None) or getattr(layers, name)
+        return functools.partial(cls, **kwargs) if kwargs else cls
+
+    architecture = {
+        key: resolve(*value)
+        if isinstance(value, tuple) and isinstance(value[0], str)
+        else value
+        for key, value in backbone.timm_architecture().items()
+    }
+    return mlp_mixer.MlpMixer(
         num_classes=num_classes,
-        img_size=config["image_size"],
-        patch_size=config["patch_size"],
-        num_blocks=config["num_blocks"],
-        embed_dim=hidden,
+        img_size=backbone.image_size,
+        patch_size=backbone.patch_size,
+        num_blocks=backbone.num_blocks,
+        embed_dim=backbone.hidden_dim,
         drop_rate=dropout_rate,
-        proj_drop_rate=config.get("dropout_rate", 0.0),
-        drop_path_rate=config.get("drop_path_rate", 0.0),
-        **widths,
+        proj_drop_rate=backbone.dropout_rate,
+        drop_path_rate=backbone.drop_path_rate,
+        **architecture,
     )
 
 
 def measure_timm(
-    family: str,
-    config: dict,
+    backbone,
     dropout_rate: float,
     batch_sizes: list[int],
     train_batch_size: int,
@@ -73,8 +67,7 @@ def measure_timm(
     """Inference at each batch size and one training step of timm's model.
 
     Args:
-        family: The backbone class name (see `timm_model`).
-        config: The backbone's configuration, with `image_size`.
+        backbone: Our backbone of the same architecture (see `timm_model`).
         dropout_rate: Dropout before the head.
         batch_sizes: Inference batch sizes.
         train_batch_size: Batch size of the training step.
@@ -99,7 +92,7 @@ def measure_timm(
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
     half = dtype == "mixed_bfloat16" and device == "cuda"
-    model = timm_model(family, config, num_classes, dropout_rate).to(device)
+    model = timm_model(backbone, num_classes, dropout_rate).to(device)
     image_size = tuple(model.stem.img_size)
     run = torch.compile(model) if half else model
     implementation = f"timm {timm.__version__} " + (
