@@ -23,6 +23,7 @@ class Sizes:
     tokens_mlp: int = 6
     channels_mlp: int = 12
     ffn: int = 12
+    resmlp_mlp: int = 16
     classes: int = 5
 
     @property
@@ -40,6 +41,8 @@ class Sizes:
             config.update(
                 tokens_mlp_dim=self.tokens_mlp, channels_mlp_dim=self.channels_mlp
             )
+        elif family == "resmlp":
+            config.update(channels_mlp_dim=self.resmlp_mlp)
         else:
             config.update(ffn_dim=self.ffn)
         return config
@@ -76,14 +79,14 @@ def official_mixer(sizes, rng):
     return t
 
 
-def _timm_common(sizes, rng):
+def _timm_common(sizes, rng, norm=("weight", "bias"), norm_shape=()):
     weight, scale = _random(rng)
     c, p = sizes.hidden, sizes.patch
     return {
         "stem.proj.weight": weight(c, 3, p, p),
         "stem.proj.bias": weight(c),
-        "norm.weight": scale(c),
-        "norm.bias": weight(c),
+        f"norm.{norm[0]}": scale((*norm_shape, c)),
+        f"norm.{norm[1]}": weight(*norm_shape, c),
         "head.weight": weight(sizes.classes, c),
         "head.bias": weight(sizes.classes),
     }
@@ -126,11 +129,33 @@ def timm_gmlp(sizes, rng):
     return t
 
 
+def timm_resmlp(sizes, rng):
+    # timm's Affine keeps its alpha and beta as (1, 1, C).
+    t = _timm_common(sizes, rng, norm=("alpha", "beta"), norm_shape=(1, 1))
+    weight, scale = _random(rng)
+    c, n, h = sizes.hidden, sizes.num_patches, sizes.resmlp_mlp
+    for i in range(sizes.blocks):
+        prefix = f"blocks.{i}."
+        for norm in ("norm1", "norm2"):
+            t[f"{prefix}{norm}.alpha"] = scale((1, 1, c))
+            t[f"{prefix}{norm}.beta"] = weight(1, 1, c)
+        t[f"{prefix}linear_tokens.weight"] = weight(n, n)
+        t[f"{prefix}linear_tokens.bias"] = weight(n)
+        t[f"{prefix}mlp_channels.fc1.weight"] = weight(h, c)
+        t[f"{prefix}mlp_channels.fc1.bias"] = weight(h)
+        t[f"{prefix}mlp_channels.fc2.weight"] = weight(c, h)
+        t[f"{prefix}mlp_channels.fc2.bias"] = weight(c)
+        t[f"{prefix}ls1"] = weight(c)
+        t[f"{prefix}ls2"] = weight(c)
+    return t
+
+
 # (format, family) -> the random tensors of that layout.
 LAYOUTS = {
     ("npz", "mixer"): official_mixer,
     ("safetensors", "mixer"): timm_mixer,
     ("safetensors", "gmlp"): timm_gmlp,
+    ("safetensors", "resmlp"): timm_resmlp,
 }
 
 

@@ -92,9 +92,9 @@ def fnet_block(x, w, epsilon, approximate=False):
 def spatial_gating(z, w, epsilon, prefix=""):
     z1, z2 = np.split(z, 2, axis=-1)
     z2 = layer_norm(z2, w[f"{prefix}norm/gamma"], w[f"{prefix}norm/beta"], epsilon)
-    # W acts across patches: (N_in, N_out) kernel on the patch axis.
-    gate = np.einsum("bnc,nm->bmc", z2, w[f"{prefix}spatial_proj/kernel"])
-    return z1 * (gate + w[f"{prefix}spatial_proj/bias"].reshape(1, -1, 1))
+    # W acts across patches: an (N_out, N_in) matrix on the patch axis.
+    gate = np.einsum("mn,bnc->bmc", w[f"{prefix}kernel"], z2)
+    return z1 * (gate + w[f"{prefix}bias"].reshape(1, -1, 1))
 
 
 def gmlp_block(x, w, epsilon, gate_epsilon, approximate=False):
@@ -109,6 +109,29 @@ def gmlp_block(x, w, epsilon, gate_epsilon, approximate=False):
         gate=lambda z: spatial_gating(z, w, gate_epsilon, prefix="mlp/gate/"),
     )
     return x + h
+
+
+def affine(x, alpha, beta):
+    return alpha.reshape(-1) * x + beta.reshape(-1)
+
+
+def resmlp_block(x, w, approximate=False):
+    """Touvron et al., 2021, eq. 1-2, with the LayerScales of their Fig. 1."""
+    y = affine(x, w["token_norm/alpha"], w["token_norm/beta"])
+    tokens = np.einsum("mn,bnc->bmc", w["token_kernel"], y) + w["token_bias"].reshape(
+        1, -1, 1
+    )
+    z = x + w["token_scale"] * tokens
+    y = affine(z, w["channel_norm/alpha"], w["channel_norm/beta"])
+    h = mlp(
+        y,
+        w["mlp/fc1/kernel"],
+        w["mlp/fc1/bias"],
+        w["mlp/fc2/kernel"],
+        w["mlp/fc2/bias"],
+        approximate,
+    )
+    return z + w["channel_scale"] * h
 
 
 # Whole models, straight from checkpoint tensors: the official Flax MLP-Mixer
@@ -171,7 +194,10 @@ def _timm_stem(t, images):
 
 
 def _timm_head(t, x):
-    x = layer_norm(x, t["norm.weight"], t["norm.bias"], 1e-6)
+    if "norm.alpha" in t:  # ResMLP's final Affine
+        x = affine(x, t["norm.alpha"], t["norm.beta"])
+    else:
+        x = layer_norm(x, t["norm.weight"], t["norm.bias"], 1e-6)
     return linear(x.mean(axis=1), t["head.weight"], t["head.bias"])
 
 
@@ -208,4 +234,24 @@ def timm_gmlp_logits(t, images, num_blocks):
             np.swapaxes(v, 1, 2), t[p + "gate.proj.weight"], t[p + "gate.proj.bias"]
         )
         x = x + linear(u * np.swapaxes(v, 1, 2), t[p + "fc2.weight"], t[p + "fc2.bias"])
+    return _timm_head(t, x)
+
+
+def timm_resmlp_logits(t, images, num_blocks):
+    x = _timm_stem(t, images)
+    for i in range(num_blocks):
+        p = f"blocks.{i}."
+        y = affine(x, t[p + "norm1.alpha"], t[p + "norm1.beta"])
+        y = linear(
+            np.swapaxes(y, 1, 2),
+            t[p + "linear_tokens.weight"],
+            t[p + "linear_tokens.bias"],
+        )
+        x = x + t[p + "ls1"] * np.swapaxes(y, 1, 2)
+        y = affine(x, t[p + "norm2.alpha"], t[p + "norm2.beta"])
+        y = gelu(
+            linear(y, t[p + "mlp_channels.fc1.weight"], t[p + "mlp_channels.fc1.bias"])
+        )
+        y = linear(y, t[p + "mlp_channels.fc2.weight"], t[p + "mlp_channels.fc2.bias"])
+        x = x + t[p + "ls2"] * y
     return _timm_head(t, x)

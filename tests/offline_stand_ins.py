@@ -21,7 +21,14 @@ import pathlib
 import keras
 import numpy as np
 
-from checkpoint_layouts import Sizes, official_mixer, timm_gmlp, timm_mixer, write
+from checkpoint_layouts import (
+    Sizes,
+    official_mixer,
+    timm_gmlp,
+    timm_mixer,
+    timm_resmlp,
+    write,
+)
 from keras_mlpmix.models import presets
 
 _SMALL = {
@@ -32,11 +39,13 @@ _SMALL = {
         "channels_mlp_dim": 8,
     },
     "gMLPBackbone": {"hidden_dim": 8, "num_blocks": 1, "ffn_dim": 8},
+    "ResMLPBackbone": {"hidden_dim": 8, "num_blocks": 1, "channels_mlp_dim": 8},
 }
 _LAYOUTS = {
     ("npz", "MLPMixerBackbone"): official_mixer,
     ("safetensors", "MLPMixerBackbone"): timm_mixer,
     ("safetensors", "gMLPBackbone"): timm_gmlp,
+    ("safetensors", "ResMLPBackbone"): timm_resmlp,
 }
 
 
@@ -57,6 +66,7 @@ def stand_in_pretrained_presets(monkeypatch, folder):
             tokens_mlp=config.get("tokens_mlp_dim", 0),
             channels_mlp=config.get("channels_mlp_dim", 0),
             ffn=config.get("ffn_dim", 0),
+            resmlp_mlp=config.get("channels_mlp_dim", 0),
             classes=row["num_classes"],
         )
         format = row["weights"]["format"]

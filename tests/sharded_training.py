@@ -24,12 +24,14 @@ PRESETS = {
     "mixer": ("mixer_cifar100", {"tokens_mlp_dim": 8, "channels_mlp_dim": 32}),
     "gmlp": ("gmlp_cifar100", {"ffn_dim": 32}),
     "fnet": ("fnet_cifar100", {"ffn_dim": 32}),
+    "resmlp": ("resmlp_cifar100", {"channels_mlp_dim": 32}),
 }
 # The variable whose layout each step reports: the first channel MLP's kernel.
 PROBE = {
     "mixer": "block_0/channel_mlp/fc1/kernel",
     "gmlp": "block_0/mlp/fc1/kernel",
     "fnet": "block_0/mlp/fc1/kernel",
+    "resmlp": "block_0/mlp/fc1/kernel",
 }
 
 

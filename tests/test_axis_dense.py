@@ -4,7 +4,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import numpy_reference as ref
-from keras_mlpmix.layers import AxisDense
+from keras_mlpmix.layers.axis_dense import AxisDense
 
 
 @given(st.integers(1, 3), st.integers(1, 6), st.integers(1, 6), st.integers(1, 6))

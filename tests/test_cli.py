@@ -21,10 +21,16 @@ import keras
 import numpy as np
 import pytest
 
+from keras_mlpmix import backend_choice, datasets
 from keras_mlpmix.cli import backend_switch, figures, main
+from keras_mlpmix.cli.commands import convert as convert_command
+from keras_mlpmix.cli.commands import train as train_command
+from keras_mlpmix.cli.dataset_options import DATASET_NAMES
 from keras_mlpmix.cli.main import build_parser
 from keras_mlpmix.models import ImageClassifier
 from keras_mlpmix.models.presets import PRESETS
+from keras_mlpmix.training import Recipe
+from keras_mlpmix.weights.checkpoint_files import FORMATS
 from offline_network import cut_network
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -117,10 +123,32 @@ def test_help_exits_cleanly_and_shows_the_recipe():
     assert "--weight-decay" in stdout and "--overwrite" in stdout
 
 
-def test_presets_prints_the_table():
+def test_presets_prints_the_table_with_computed_counts():
     status, stdout, _ = run_cli(["presets"])
     assert status == 0
-    assert all(name in stdout for name in PRESETS)
+    lines = stdout.splitlines()
+    assert lines[0].split()[:4] == ["name", "family", "image", "params"]
+    assert [line.split()[0] for line in lines[1 : 1 + len(PRESETS)]] == list(PRESETS)
+    assert "432,350,952 (1000)" in lines[1 + list(PRESETS).index("mixer_h14_224")]
+
+
+def test_the_parser_constants_match_the_library():
+    # The parser imports no Keras, so it keeps its own copies of these.
+    assert DATASET_NAMES == datasets.DATASET_NAMES
+    assert convert_command.FORMATS == FORMATS
+    assert Recipe().epochs == train_command.DEFAULT_EPOCHS
+    assert Recipe().batch_size == train_command.DEFAULT_BATCH_SIZE
+    for preset, family in (
+        ("mixer_cifar100", "MLP-Mixer"),
+        ("fnet_cifar100", "FNet"),
+        ("gmlp_cifar100", "gMLP"),
+        ("resmlp_cifar100", "ResMLP"),
+    ):
+        rate = Recipe.for_preset(preset).learning_rate
+        assert f"{rate} for {family}" in train_command.LEARNING_RATES or (
+            family == "ResMLP"
+            and f"{rate} for gMLP and ResMLP" in train_command.LEARNING_RATES
+        ), family
 
 
 # One line on stderr, a non-zero status, and a previous run left intact.
@@ -151,6 +179,8 @@ def assert_one_line_error(status, stderr, *fragments):
         ({"--preset": "mixer_xxl"}, ["Unknown preset 'mixer_xxl'", "mixer_cifar100"]),
         ({"--dataset": "imagenet"}, ["Unknown dataset 'imagenet'", "shapes"]),
         ({"--dataset": "no/such/folder"}, ["Unknown dataset 'no/such/folder'"]),
+        ({"--preset": "no/such/preset"}, ["Unknown preset 'no/such/preset'"]),
+        ({"--seed": "-1"}, ["--seed", "integer >= 0"]),
         ({"--image-size": "36"}, ["multiple of the patch size", "32 or 40"]),
         ({"--epochs": "0"}, ["--epochs", "positive integer"]),
         ({"--backend": "theano"}, ["--backend", "invalid choice"]),
@@ -187,7 +217,7 @@ def test_no_network_is_one_line_that_says_what_to_do(
 @pytest.mark.parametrize(
     "content, fragments",
     [
-        (None, ["No model file at"]),
+        (None, ["No model file or preset folder at"]),
         (b"not a zip archive", ["Could not load a Keras model from", ".keras file"]),
     ],
 )
@@ -205,7 +235,7 @@ def test_missing_or_corrupted_model_is_one_line(content, fragments, tmp_path):
 
 def test_a_backend_that_is_not_installed_is_one_line(monkeypatch):
     other = next(b for b in backend_switch.BACKENDS if b != keras.backend.backend())
-    monkeypatch.setattr(backend_switch.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(backend_choice.importlib.util, "find_spec", lambda name: None)
     status, _, stderr = run_cli(["presets", "--backend", other])
     assert_one_line_error(status, stderr, f"pip install 'keras-mlpmix[{other}]'")
 
@@ -219,7 +249,7 @@ def test_another_backend_restarts_the_command_with_keras_backend_set(monkeypatch
         raise SystemExit(0)
 
     monkeypatch.setattr(
-        backend_switch.importlib.util, "find_spec", lambda name: object()
+        backend_choice.importlib.util, "find_spec", lambda name: object()
     )
     monkeypatch.setattr(backend_switch.os, "execve", execve)
     monkeypatch.delenv("KERAS_BACKEND", raising=False)
@@ -284,6 +314,31 @@ def test_evaluate_reproduces_the_test_accuracy_of_training(trained_run):
     assert f"top-5 {summary['test_top5_accuracy']:.1%}" in stdout
     assert "Per-class accuracy (worst first" in stdout
     assert "Most confused" in stdout or "No test image was misclassified" in stdout
+
+
+def test_evaluate_finds_the_run_that_train_wrote_for_this_backend(
+    trained_run, tmp_path, monkeypatch
+):
+    output, _ = trained_run
+    backend = keras.backend.backend()
+    run = tmp_path / "runs" / f"mixer_cifar100-shapes-{backend}"
+    run.mkdir(parents=True)
+    (run / "model.keras").write_bytes((output / "model.keras").read_bytes())
+    monkeypatch.chdir(tmp_path)
+    argv = ["evaluate", "--preset", "mixer_cifar100", "--dataset", "shapes"]
+    status, stdout, stderr = run_cli([*argv, "--test-images", "24"])
+    assert status == 0, stderr
+    assert (
+        f"runs/mixer_cifar100-shapes-{backend}/model.keras on 24 test images" in stdout
+    )
+    status, _, stderr = run_cli(
+        ["evaluate", "--preset", "gmlp_cifar100", "--dataset", "shapes"]
+    )
+    assert_one_line_error(
+        status,
+        stderr,
+        f"No model of gmlp_cifar100 trained on shapes with the {backend}",
+    )
 
 
 def test_a_previous_run_is_kept_unless_overwrite(trained_run):
@@ -361,7 +416,9 @@ def _stand_in_checkpoints(monkeypatch, tmp_path):
     [
         ("mixer_b16_224.official_in1k", ".weights.h5"),
         ("gmlp_s16_224.ra3_in1k", ".keras"),
+        ("resmlp_12_224.fb_in1k", ""),
     ],
+    ids=["weights", "keras", "preset-folder"],
 )
 def test_convert_writes_a_file_that_gives_the_checkpoints_outputs(
     preset, suffix, monkeypatch, tmp_path
@@ -375,13 +432,15 @@ def test_convert_writes_a_file_that_gives_the_checkpoints_outputs(
         ["convert", str(source), "--preset", preset, "--output", str(output)]
     )
     assert status == 0, stderr
-    assert f"Wrote {output}." in stdout
+    assert f"Wrote {'the preset folder ' if not suffix else ''}{output}" in stdout
     reference = ImageClassifier.from_preset(preset, weights=False)
     load_checkpoint(reference, source)
     if suffix == ".keras":
         converted = keras.saving.load_model(output)
-    else:
+    elif suffix:
         converted = ImageClassifier.from_preset(preset, weights=output)
+    else:
+        converted = ImageClassifier.from_preset(str(output))
     images = np.random.default_rng(0).random((2, 224, 224, 3), "float32")
     np.testing.assert_allclose(
         keras.ops.convert_to_numpy(converted(images)),
@@ -418,17 +477,55 @@ def test_convert_refuses_bad_input_in_one_line_and_keeps_existing_files(
     assert not missing_output.exists()
 
 
-def test_bench_prints_its_table_and_writes_json(tmp_path):
+def test_bench_shows_progress_prints_its_table_and_writes_json(tmp_path):
     path = tmp_path / "bench.json"
     status, stdout, stderr = run_cli(
         ["bench", "--preset", "fnet_cifar100", "--batch-sizes", "2",
          "--train-batch-size", "2", "--warmup", "0", "--repeats", "1",
-         "--num-classes", "4", "--json", str(path)]
+         "--json", str(path)]
     )  # fmt: skip
     assert status == 0, stderr
-    assert "fnet_cifar100 on " + keras.backend.backend() in stdout
+    lines = stdout.splitlines()
+    assert lines[0] == "Building fnet_cifar100 (float32, fresh weights)..."
+    assert "Timing inference at batch 2 (the first call compiles)..." in lines
+    assert f"fnet_cifar100 on {keras.backend.backend()} (" in stdout
     result = json.loads(path.read_text())
     assert [m["task"] for m in result["measurements"]] == ["inference", "train_step"]
+    assert result["device"] and result["backend"] == keras.backend.backend()
+    assert all(m["images_per_s"] > 0 for m in result["measurements"])
+
+
+def test_an_unexpected_error_keeps_its_traceback_and_says_where_to_report_it(
+    monkeypatch,
+):
+    from keras_mlpmix.cli import run_presets
+
+    def broken():
+        raise RuntimeError("an internal inconsistency")
+
+    monkeypatch.setattr(run_presets, "print_presets", broken)
+    status, _, stderr = run_cli(["presets"])
+    assert status == 1
+    assert "Traceback (most recent call last)" in stderr
+    assert "RuntimeError: an internal inconsistency" in stderr
+    assert "this is a bug in keras-mlpmix" in stderr
+    assert "github.com/keras-mlpmix/keras-mlpmix/issues" in stderr
+
+
+@pytest.mark.parametrize("command", ["--help", "train --help", "evaluate --help",
+                                     "convert --help", "bench --help", "presets --help"])  # fmt: skip
+def test_help_imports_no_keras(command):
+    # As in a fresh environment with no backend: importing Keras would fail.
+    code = (
+        "import sys; sys.modules['keras'] = None\n"
+        "from keras_mlpmix.cli import main\n"
+        f"sys.exit(main({command.split()!r}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert "usage: keras-mlpmix" in result.stdout
 
 
 def test_bench_reports_an_unknown_preset_in_one_line():

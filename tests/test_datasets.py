@@ -1,37 +1,31 @@
 """Loading datasets by name: folders of images, CIFAR without a network."""
 
-import importlib.util
+import logging
 
+import keras
 import numpy as np
 import pytest
 
 from keras_mlpmix.datasets import (
     DatasetUnavailableError,
-    image_folder,
     load_cifar,
     load_dataset,
     load_image_folder,
+    load_test_set,
 )
 from offline_network import cut_network
-
-HAS_IMAGE_READER = any(
-    importlib.util.find_spec(name) is not None for name in ("tensorflow", "grain")
-)
 
 
 def write_image_folder(root, classes=("cat", "dog", "owl"), per_class=5, size=(20, 24)):
     """Writes `per_class` PNGs per class, coloured by class, under `root`."""
-    from matplotlib.image import imsave
-
     for index, name in enumerate(classes):
         (root / name).mkdir(parents=True)
         for i in range(per_class):
-            image = np.zeros((*size, 3), "float32")
-            image[..., index % 3] = 0.2 + 0.15 * i
-            imsave(root / name / f"{i}.png", image)
+            image = np.zeros((*size, 3), "uint8")
+            image[..., index % 3] = 50 + 35 * i
+            keras.utils.save_img(root / name / f"{i}.png", image, scale=False)
 
 
-@pytest.mark.skipif(not HAS_IMAGE_READER, reason="needs TensorFlow or Grain")
 def test_folder_is_split_into_train_and_test(tmp_path):
     write_image_folder(tmp_path)
     (x_train, y_train), (x_test, y_test), names = load_image_folder(
@@ -46,30 +40,50 @@ def test_folder_is_split_into_train_and_test(tmp_path):
         np.testing.assert_array_equal(dominant, labels)
 
 
-@pytest.mark.skipif(not HAS_IMAGE_READER, reason="needs TensorFlow or Grain")
-def test_folder_with_train_and_test_folders_keeps_them(tmp_path):
+@pytest.mark.parametrize("test_folder", ["test", "val"])
+def test_folder_with_train_and_test_folders_keeps_them(tmp_path, test_folder):
     write_image_folder(tmp_path / "train", per_class=3)
-    write_image_folder(tmp_path / "test", per_class=2)
+    write_image_folder(tmp_path / test_folder, per_class=2)
     (x_train, _), (x_test, y_test), names = load_dataset(str(tmp_path), image_size=8)
     assert names == ("cat", "dog", "owl")
     assert len(x_train) == 9 and len(x_test) == 6
     assert sorted(y_test) == [0, 0, 1, 1, 2, 2]
 
 
-def test_folder_without_an_image_reader_names_what_to_install(tmp_path, monkeypatch):
-    write_image_folder(tmp_path, per_class=1)
-    monkeypatch.setattr(image_folder.importlib.util, "find_spec", lambda name: None)
-    with pytest.raises(
-        ImportError, match="pip install tensorflow-cpu, or pip install grain"
-    ):
-        load_image_folder(tmp_path)
-
-
-@pytest.mark.skipif(not HAS_IMAGE_READER, reason="needs TensorFlow or Grain")
 def test_folder_without_class_folders_is_refused(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(ValueError, match="one sub-folder of images per class"):
         load_image_folder(tmp_path / "empty")
+
+
+def test_a_test_folder_is_evaluated_whole_unless_a_split_is_asked_for(tmp_path):
+    write_image_folder(tmp_path / "plain", per_class=5)
+    (x_all, _), names = load_test_set(str(tmp_path / "plain"), image_size=8)
+    assert len(x_all) == 15 and names == ("cat", "dog", "owl")
+    (x_part, _), _ = load_test_set(
+        str(tmp_path / "plain"), image_size=8, test_fraction=0.2
+    )
+    _, (x_held_out, _), _ = load_image_folder(tmp_path / "plain", image_size=8)
+    np.testing.assert_array_equal(x_part, x_held_out)  # what training held out
+    write_image_folder(tmp_path / "split" / "train", per_class=3)
+    write_image_folder(tmp_path / "split" / "test", per_class=2)
+    (x_test, _), _ = load_test_set(str(tmp_path / "split"), image_size=8)
+    assert len(x_test) == 6
+
+
+def test_an_unreadable_image_is_named_or_skipped_with_a_warning(tmp_path, caplog):
+    write_image_folder(tmp_path, per_class=3)
+    broken = tmp_path / "dog" / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    with pytest.raises(ValueError, match=r"Could not read the image .*broken\.png.*"
+                       r"skip_unreadable=True"):  # fmt: skip
+        load_image_folder(tmp_path, image_size=8)
+    with caplog.at_level(logging.WARNING, logger="keras_mlpmix"):
+        (x_train, _), (x_test, _), _ = load_image_folder(
+            tmp_path, image_size=8, skip_unreadable=True
+        )
+    assert len(x_train) + len(x_test) == 9
+    assert "Skipped" in caplog.text and "broken.png" in caplog.text
 
 
 def test_unknown_name_lists_the_datasets():

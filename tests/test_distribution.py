@@ -20,7 +20,7 @@ import pytest
 from keras_mlpmix import Backbone, ImageClassifier
 
 WORKER = pathlib.Path(__file__).with_name("sharded_training.py")
-FAMILIES = ("mixer", "gmlp", "fnet")
+FAMILIES = ("mixer", "gmlp", "fnet", "resmlp")
 SHARDED_WAYS = ("data_parallel", "model_parallel")
 # The MLP kernels and biases the layout map splits, per family, with their axes.
 SHARDED = {
@@ -38,6 +38,11 @@ SHARDED = {
         "mlp/fc2/kernel": ("model", None),
     },
     "fnet_cifar100": {
+        "mlp/fc1/kernel": (None, "model"),
+        "mlp/fc1/bias": ("model",),
+        "mlp/fc2/kernel": ("model", None),
+    },
+    "resmlp_cifar100": {
         "mlp/fc1/kernel": (None, "model"),
         "mlp/fc1/bias": ("model",),
         "mlp/fc2/kernel": ("model", None),

@@ -23,6 +23,7 @@ import benchmark_results
 import example_pages
 import preset_table
 
+from keras_mlpmix.models import parameter_count
 from keras_mlpmix.models.presets import PRESETS
 
 
@@ -151,17 +152,17 @@ def test_example_headers_keep_wrapped_fields_and_run_blocks():
 
 
 def test_preset_tables_show_every_preset_and_every_field():
-    text = preset_table.preset_tables(PRESETS)
+    text = preset_table.preset_tables(PRESETS, parameter_count)
     for name, row in PRESETS.items():
         assert f"[`{name}`](#preset-{name})" in text  # a row of the overview
         assert f"### `{name}`" in text  # and the row in full
-        assert text.count(f"{row['params']:,}") >= 2
+        assert text.count(f"{parameter_count(name):,}") >= 2
         for key, value in row["config"].items():
             assert f"`{key}={value!r}`" in text
     rows = {name: dict(row) for name, row in PRESETS.items()}
     first = next(iter(rows))
     rows[first]["source"] = "https://example.org/weights.npz"
-    text = preset_table.preset_tables(rows)
+    text = preset_table.preset_tables(rows, parameter_count)
     assert "- **source**: <https://example.org/weights.npz>" in text
 
 
@@ -239,12 +240,14 @@ def test_benchmark_page_checks_suite_results_against_the_targets(tmp_path):
     assert "| jax | 0.91 | >= 0.85 | met |" in text  # the ceiling fraction
     assert "| jax | 0.30 | <= 0.25 | NOT met |" in text  # the Fourier share
     assert "keras_mlpmix` adds 0.050 s" in text
-    # And the benchmark's own tables, as `keras-mlpmix bench` prints them.
+    # And the benchmark's own tables, as benchmarks/preset_benchmark.py prints them.
     assert "mixer_b16_224 on jax (float32, jit_compile=True)" in text
     assert "gmlp_s16_224 on jax" in text
 
 
-@pytest.mark.parametrize("figure", ["mixer_block", "fnet_block", "gmlp_block"])
+@pytest.mark.parametrize(
+    "figure", ["mixer_block", "fnet_block", "gmlp_block", "resmlp_block"]
+)
 def test_concept_figures_are_referenced(figure):
     docs = pathlib.Path(__file__).parents[1] / "docs"
     assert (docs / "_static" / "figures" / f"{figure}.svg").is_file()

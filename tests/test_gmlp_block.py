@@ -62,8 +62,8 @@ def test_fresh_block_is_close_to_its_residual_path_with_an_identity_gate(shape):
 def test_gate_starts_near_zero_weights_and_unit_bias():
     gate = SpatialGatingUnit()
     gate.build((1, 49, 16))
-    assert np.abs(_np(gate.spatial_proj.kernel)).max() < 1e-4
-    np.testing.assert_array_equal(_np(gate.spatial_proj.bias).ravel(), np.ones(49))
+    assert np.abs(_np(gate.kernel)).max() < 1e-4
+    np.testing.assert_array_equal(_np(gate.bias).ravel(), np.ones(49))
 
 
 def test_gate_halves_the_channels_and_mixes_only_across_patches():

@@ -1,7 +1,15 @@
-"""Every exported layer through the same battery of checks (see layer_harness)."""
+"""Every exported layer through the same batteries: ours and Keras's own.
+
+`layer_harness.run_layer_test` checks shapes, config and `.keras` round
+trips, compiled execution, mixed precision and gradients against this
+library's promises; Keras's `run_layer_test` (keras.src.testing, the
+battery Keras's own layers pass) checks its conventions: building,
+symbolic calls, serialisation, training, masking and mixed precision.
+"""
 
 import keras
 import pytest
+from keras.src.testing import TestCase
 
 import keras_mlpmix
 from keras_mlpmix import layers
@@ -26,13 +34,6 @@ CASES = [
         (2, 6, 8),
         (2, 5, 8),
         4,
-    ),
-    (
-        layers.AxisDense,
-        {"equation": "abc,bz->azc", "output_shape": (5, 8), "bias_axes": "z"},
-        (2, 6, 8),
-        (2, 5, 8),
-        2,
     ),
     (layers.DropPath, {"rate": 0.25, "seed": 3}, (4, 6, 8), (4, 6, 8), 0),
     (layers.HashDropout, {"rate": 0.3, "seed": 2}, (4, 6, 8), (4, 6, 8), 0),
@@ -61,7 +62,18 @@ CASES = [
     (layers.FNetBlock, {"ffn_dim": 16}, (2, 6, 8), (2, 6, 8), 8),
     (layers.SpatialGatingUnit, {}, (2, 6, 8), (2, 6, 4), 4),
     (layers.gMLPBlock, {"ffn_dim": 16}, (2, 6, 8), (2, 6, 8), 10),
+    (layers.Affine, {}, (2, 6, 8), (2, 6, 8), 2),
+    (layers.ResMLPBlock, {"layer_scale_init": 0.1}, (2, 6, 8), (2, 6, 8), 12),
+    (
+        layers.ResMLPBlock,
+        {"channels_mlp_dim": 12, "dropout_rate": 0.1, "drop_path_rate": 0.1},
+        (2, 6, 8),
+        (2, 6, 8),
+        12,
+    ),
 ]
+# Layers without weights are built when created, as Keras's stateless ones.
+STATELESS = (layers.DropPath, layers.HashDropout)
 
 
 @pytest.mark.parametrize(
@@ -79,6 +91,24 @@ def test_layer_battery(
         output_shape,
         tmp_path,
         expected_num_trainable_weights=num_weights,
+    )
+
+
+@pytest.mark.parametrize(
+    "layer_cls, kwargs, input_shape, output_shape, num_weights",
+    CASES,
+    ids=[f"{case[0].__name__}-{i}" for i, case in enumerate(CASES)],
+)
+def test_keras_layer_battery(layer_cls, kwargs, input_shape, output_shape, num_weights):
+    TestCase("run_layer_test").run_layer_test(
+        layer_cls,
+        init_kwargs=kwargs,
+        input_shape=input_shape,
+        expected_output_shape=output_shape,
+        expected_num_trainable_weights=num_weights,
+        expected_num_non_trainable_weights=0,
+        supports_masking=False,
+        assert_built_after_instantiation=layer_cls in STATELESS,
     )
 
 

@@ -1,3 +1,10 @@
+"""The backend- and device-specific choices: each applies exactly where it is said to.
+
+Their speed is the benchmarks' business (benchmarks/suite.py); here, that
+every route computes the same function, and that each choice is taken on
+the platforms `platform_choices` names and nowhere else.
+"""
+
 import keras
 import numpy as np
 import pytest
@@ -5,10 +12,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from keras_mlpmix.layers import MixerBlock, gMLPBlock
-from keras_mlpmix.layers.fusion_barrier import fusion_barrier
+from keras_mlpmix.layers import FourierMixing, HashDropout, platform_choices
+from keras_mlpmix.layers.fourier_mixing import real_fft2
+from keras_mlpmix.layers.hash_dropout import keep_mask
+from model_harness import FAMILIES, small
 
-ON_JAX = keras.backend.backend() == "jax"
+BACKEND = keras.backend.backend()
+ON_CPU = BACKEND == "torch" or platform_choices.on_cpu()
 
 
 @given(
@@ -18,15 +28,17 @@ ON_JAX = keras.backend.backend() == "jax"
         elements={"allow_nan": True, "allow_infinity": True},
     )
 )
-def test_returns_its_input_unchanged(values):
+def test_the_fusion_barrier_returns_its_input_unchanged(values):
     # Every value, NaN and infinities included, and empty tensors.
-    out = keras.ops.convert_to_numpy(fusion_barrier(values))
+    out = keras.ops.convert_to_numpy(platform_choices.fusion_barrier(values))
     assert out.dtype == values.dtype
     np.testing.assert_array_equal(out, values)
 
 
-@pytest.mark.skipif(not ON_JAX, reason="the barrier is a conditional on JAX only")
-def test_compiled_gradient_keeps_the_conditional_and_is_exact():
+@pytest.mark.skipif(
+    BACKEND != "jax", reason="the conditional is inspected in JAX's HLO"
+)
+def test_the_compiled_gradient_keeps_the_conditional_and_is_exact():
     import jax
     import jax.numpy as jnp
 
@@ -34,47 +46,60 @@ def test_compiled_gradient_keeps_the_conditional_and_is_exact():
     projection = np.random.default_rng(1).standard_normal(x.shape).astype("float32")
 
     def loss(x):
-        return jnp.sum(fusion_barrier(x) * projection)
+        return jnp.sum(platform_choices.fusion_barrier(x) * projection)
 
     grad = jax.jit(jax.grad(loss))
-    compiled = grad.lower(x).compile().as_text()
     # XLA cannot resolve the predicate, so the conditional survives.
-    assert "conditional(" in compiled
+    assert "conditional(" in grad.lower(x).compile().as_text()
     np.testing.assert_array_equal(np.asarray(grad(x)), projection)
 
 
-@pytest.mark.skipif(not ON_JAX, reason="the barrier is a conditional on JAX only")
-@pytest.mark.parametrize(
-    "make_block",
-    [
-        lambda: MixerBlock(tokens_mlp_dim=8, channels_mlp_dim=8),
-        lambda: gMLPBlock(ffn_dim=8),
-    ],
-    ids=["MixerBlock", "gMLPBlock"],
-)
-def test_each_block_of_a_compiled_step_has_its_barrier(make_block):
-    import jax
-    import jax.numpy as jnp
+def test_each_choice_applies_on_its_platforms_only():
+    cpu_xla = BACKEND in ("jax", "tensorflow") and ON_CPU
+    assert platform_choices.uses_hash_dropout() == cpu_xla
+    assert platform_choices.uses_fusion_barrier() == (BACKEND == "jax" and ON_CPU)
+    assert platform_choices.compiles_with_xla_by_default() == (
+        BACKEND == "tensorflow" and ON_CPU
+    )
+    x = keras.ops.zeros((2, 4, 6))
+    assert platform_choices.uses_real_fourier_transform(x) == cpu_xla
+    assert not platform_choices.uses_real_fourier_transform(keras.Input((None, 6)))
 
-    inputs = keras.Input((4, 6))
-    x = inputs
-    for _ in range(3):
-        x = make_block()(x)
-    model = keras.Model(inputs, x)
-    trainable = [v.value for v in model.trainable_variables]
-    non_trainable = [v.value for v in model.non_trainable_variables]
-    tokens = np.random.default_rng(0).standard_normal((2, 4, 6)).astype("float32")
 
-    def loss(trainable, tokens):
-        outputs, _ = model.stateless_call(
-            trainable, non_trainable, tokens, training=True
-        )
-        return jnp.sum(outputs)
+@pytest.mark.parametrize("family", FAMILIES)
+def test_only_the_measured_families_get_barriers_and_only_where_measured(family):
+    backbone = small(family)
+    barriers = [layer for layer in backbone.layers if layer.name.startswith("barrier")]
+    measured = family in ("mixer", "gmlp")
+    assert type(backbone).uses_fusion_barrier == measured
+    assert len(barriers) == (
+        2 if measured and platform_choices.uses_fusion_barrier() else 0
+    )
 
-    compiled = jax.jit(jax.grad(loss)).lower(trainable, tokens).compile().as_text()
-    conditionals = [line for line in compiled.splitlines() if " conditional(" in line]
-    backward = [line for line in conditionals if "transpose(" in line]
-    # Each block's input passes one in the forward pass; the gradient reaches
-    # the second and third block's inputs through one each (the first
-    # block's input, the model's, needs no gradient).
-    assert (len(conditionals), len(backward)) == (5, 2)
+
+@given(st.integers(1, 9), st.integers(1, 9))
+def test_both_fourier_routes_are_the_real_part_of_the_2d_transform(tokens, channels):
+    x = np.random.default_rng(0).standard_normal((2, tokens, channels))
+    expected = np.fft.fft2(x).real
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(real_fft2(x.astype("float32"))),
+        expected,
+        rtol=1e-4,
+        atol=1e-4,
+    )
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(FourierMixing()(x.astype("float32"))),
+        expected,
+        rtol=1e-4,
+        atol=1e-4,
+    )
+
+
+def test_dropout_masks_come_from_the_hash_exactly_where_chosen():
+    layer = HashDropout(0.5, seed=7)
+    x = np.ones((64, 64), "float32")
+    out = keras.ops.convert_to_numpy(layer(x, training=True))
+    assert sorted(np.unique(out).tolist()) == [0.0, 2.0]
+    twin = keras.random.SeedGenerator(7)
+    hashed = keras.ops.convert_to_numpy(keep_mask(x.shape, 0.5, twin)) * 2.0
+    assert np.array_equal(out, hashed) == platform_choices.uses_hash_dropout()

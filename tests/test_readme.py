@@ -17,6 +17,7 @@ def python_blocks(text):
 def test_readme_examples_run(monkeypatch, tmp_path):
     stand_in_pretrained_presets(monkeypatch, tmp_path)
     stand_in_cifar(monkeypatch)
+    monkeypatch.chdir(tmp_path)  # the examples write a preset folder
     blocks = python_blocks(README.read_text())
     assert blocks, "README.md has no python examples"
     for block in blocks:

@@ -52,3 +52,16 @@ def test_each_image_shows_its_colour_on_a_darker_background(label, seed):
     shape_pixels = distance < 80
     assert 0.03 < shape_pixels.mean() < 0.6
     assert CLASS_NAMES[label].split()[1] in SHAPE_NAMES
+
+
+def test_masks_mark_the_shape_and_leave_the_images_as_they_were():
+    plain = load_shapes(num_train=32, num_test=8)
+    (x, _, masks), (x_test, _, _), _ = load_shapes(num_train=32, num_test=8, masks=True)
+    np.testing.assert_array_equal(x, plain[0][0])
+    np.testing.assert_array_equal(x_test, plain[1][0])
+    assert masks.shape == (32, 32, 32) and masks.dtype == bool
+    assert 0.05 < masks.mean() < 0.6
+    # The shape's pixels are its colour, brighter than the dark background.
+    inside = x[masks].mean()
+    outside = x[~masks].mean()
+    assert inside > outside

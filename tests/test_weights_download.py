@@ -78,7 +78,8 @@ def test_a_hash_mismatch_is_an_error_and_the_file_is_deleted(
     files["/model.safetensors"] = (checkpoint_bytes, len(checkpoint_bytes))
     with pytest.raises(
         ValueError,
-        match=r"has SHA-256 [0-9a-f]{64}, not the published 0{64}.*It was deleted",
+        match=r"not the published checkpoint: its SHA-256 is [0-9a-f]{64}, not the "
+        r"published 0{64}\. It was deleted",
     ):
         download.fetch(
             f"{url}/model.safetensors",

@@ -15,18 +15,26 @@ from keras_mlpmix.models import (
     FNetBackbone,
     ImageClassifier,
     MLPMixerBackbone,
+    ResMLPBackbone,
     gMLPBackbone,
 )
 from keras_mlpmix.weights import LoadReport, export_checkpoint, load_checkpoint
 from keras_mlpmix.weights.checkpoint_files import detect_format
-from keras_mlpmix.weights.rules import COLUMN, SAME, TRANSPOSED, ConvKernel
+from keras_mlpmix.weights.layouts import (
+    BROADCASTABLE,
+    COLUMN,
+    SAME,
+    TRANSPOSED,
+    ConvKernel,
+)
 
 SIZES = Sizes()
-BACKBONES = {"mixer": MLPMixerBackbone, "gmlp": gMLPBackbone}
+BACKBONES = {"mixer": MLPMixerBackbone, "gmlp": gMLPBackbone, "resmlp": ResMLPBackbone}
 REFERENCES = {
     ("npz", "mixer"): ref.official_mixer_logits,
     ("safetensors", "mixer"): ref.timm_mixer_logits,
     ("safetensors", "gmlp"): ref.timm_gmlp_logits,
+    ("safetensors", "resmlp"): ref.timm_resmlp_logits,
 }
 SUFFIXES = {"npz": ".npz", "safetensors": ".safetensors", "torch": ".pth"}
 
@@ -217,13 +225,14 @@ def test_a_checkpoint_that_does_not_fit_changes_nothing(
             "npz",
             "mixer",
             gMLPBackbone,
-            r"official \.npz checkpoints hold MLP-Mixer weights",
+            r"the official MLP-Mixer \.npz layout do not hold gMLPBackbone weights; "
+            r"its checkpoints come in timm",
         ),
         (
             "safetensors",
             "mixer",
             FNetBackbone,
-            r"do not fit a FNetBackbone with FNetBlock",
+            r"do not hold FNetBackbone weights; its checkpoints come in no published",
         ),
     ],
 )
@@ -309,7 +318,7 @@ def test_a_gelu_form_other_than_the_checkpoints_is_noted(tmp_path, caplog):
 
 
 @given(
-    layout=st.sampled_from(["same", "transposed", "column", "HWIO", "OIHW"]),
+    layout=st.sampled_from(["same", "transposed", "column", "HWIO", "OIHW", "1x1xC"]),
     patch=st.tuples(st.integers(1, 4), st.integers(1, 4)),
     sizes=st.tuples(st.integers(1, 5), st.integers(1, 5)),
 )
@@ -320,10 +329,12 @@ def test_layouts_convert_to_keras_and_back(layout, patch, sizes):
         "column": COLUMN,
         "HWIO": ConvKernel(patch, "HWIO"),
         "OIHW": ConvKernel(patch, "OIHW"),
+        "1x1xC": BROADCASTABLE,
     }
     chosen = layouts[layout]
     keras_shape = {
         "column": (sizes[0], 1),
+        "1x1xC": (sizes[0],),
         "HWIO": (patch[0] * patch[1] * sizes[0], sizes[1]),
         "OIHW": (patch[0] * patch[1] * sizes[0], sizes[1]),
     }.get(layout, sizes)
@@ -353,7 +364,7 @@ def test_export_refuses_what_its_layout_cannot_hold(tmp_path):
         )
     with pytest.raises(ValueError, match=r"Cannot tell the checkpoint format"):
         export_checkpoint(_backbone("mixer"), tmp_path / "model.ckpt")
-    with pytest.raises(ValueError, match=r"official \.npz checkpoints hold MLP-Mixer"):
+    with pytest.raises(ValueError, match=r"do not hold gMLPBackbone weights"):
         export_checkpoint(_backbone("gmlp"), tmp_path / "model.npz")
 
 

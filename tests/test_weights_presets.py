@@ -11,13 +11,14 @@ import numpy as np
 import pytest
 
 from keras_mlpmix.models import Backbone, ImageClassifier, presets
-from keras_mlpmix.weights import convert_checkpoint, export_checkpoint
+from keras_mlpmix.weights import export_checkpoint
 from offline_stand_ins import stand_in_pretrained_presets
 
 PRETRAINED = presets.pretrained_names()
 TIMM = "mixer_b16_224.goog_in21k_ft_in1k"
 OFFICIAL = "mixer_b16_224.official_in21k"
 GMLP = "gmlp_s16_224.ra3_in1k"
+RESMLP = "resmlp_12_224.fb_in1k"
 
 
 def _np(x):
@@ -60,6 +61,7 @@ def test_pretrained_rows_name_their_source_and_its_conventions(name):
             "sha256": weights["sha256"],
         }
         assert row["config"]["approximate_gelu"] is False
+        assert row["license"] == "apache-2.0"
     # ImageNet-21k heads: 21843 classes, 11221 for ImageNet-21K-P ("miil").
     if tag.endswith("in21k"):
         assert row["num_classes"] == (11221 if tag.startswith("miil") else 21843)
@@ -73,28 +75,49 @@ def test_the_normalisation_follows_the_source():
     # timm's configuration for its gMLP-S weights: 0.5, like the Mixers.
     assert presets.PRESETS[GMLP]["mean"] == presets.PRESETS[GMLP]["std"] == (0.5,) * 3
     assert presets.PRESETS[TIMM]["mean"] == (0.5, 0.5, 0.5)
+    # timm's ResMLP checkpoints use ImageNet's statistics.
+    assert presets.PRESETS[RESMLP]["mean"] == (0.485, 0.456, 0.406)
+    assert presets.PRESETS[RESMLP]["std"] == (0.229, 0.224, 0.225)
 
 
-@pytest.mark.parametrize("name", [TIMM, OFFICIAL])
-def test_weights_download_once_then_load_from_the_converted_cache(
-    offline, name, caplog
-):
+@pytest.mark.parametrize("name", [TIMM, OFFICIAL, RESMLP])
+def test_weights_download_once_then_load_from_the_cache(offline, name, caplog):
     with caplog.at_level(logging.INFO, logger="keras_mlpmix"):
         first = ImageClassifier.from_preset(name)
     assert "Loaded" in caplog.text
     downloads = os.listdir(offline / "checkpoints")
-    converted = os.listdir(offline / "converted")
-    assert len(downloads) == len(converted) == 1
-    assert converted[0].startswith(name) and converted[0].endswith(".weights.h5")
-    # Neither the published file nor the download is needed any more.
+    assert downloads == [f"{name}.{presets.PRESETS[name]['weights']['format']}"]
+    # The published file is not needed any more.
     os.remove(presets.PRESETS[name]["weights"]["url"].removeprefix("file://"))
-    os.remove(offline / "checkpoints" / downloads[0])
     second = ImageClassifier.from_preset(name, weights=True)
     np.testing.assert_array_equal(_np(second(_images())), _np(first(_images())))
     backbone = Backbone.from_preset(name)
     np.testing.assert_array_equal(
         _np(backbone(_images())), _np(first.backbone(_images()))
     )
+
+
+def test_a_damaged_cache_entry_is_reported_removed_and_fetched_again(offline, caplog):
+    reference = ImageClassifier.from_preset(TIMM)
+    (cached,) = (offline / "checkpoints").iterdir()
+    cached.write_bytes(cached.read_bytes()[:-100])  # a disk error, say
+    with caplog.at_level(logging.WARNING, logger="keras_mlpmix"):
+        again = ImageClassifier.from_preset(TIMM)
+    # The stand-in's published hash no longer matches.
+    assert f"The cached checkpoint {cached} is damaged (its SHA-256" in caplog.text
+    assert "removed it and downloading" in caplog.text
+    np.testing.assert_array_equal(_np(again(_images())), _np(reference(_images())))
+
+
+def test_a_partial_file_of_an_interrupted_download_is_never_taken_for_the_file(
+    offline,
+):
+    folder = offline / "checkpoints"
+    folder.mkdir(parents=True)
+    (folder / f"{TIMM}.safetensors.partial").write_bytes(b"cut short")
+    model = ImageClassifier.from_preset(TIMM)
+    assert np.isfinite(_np(model(_images()))).all()
+    assert os.listdir(folder) == [f"{TIMM}.safetensors"]
 
 
 def test_another_number_of_classes_fine_tunes_a_fresh_head(offline, caplog):
@@ -199,42 +222,14 @@ def test_hub_handles_need_huggingface_hub(tmp_path, monkeypatch):
     np.testing.assert_array_equal(_np(model(_images())), _np(source(_images())))
 
 
-def test_convert_checkpoint_writes_weights_or_a_whole_model(tmp_path, offline):
-    reference = ImageClassifier.from_preset(OFFICIAL, include_preprocessing=True)
-    source = presets.get_preset(OFFICIAL)["weights"]["url"].removeprefix("file://")
-    report = convert_checkpoint(
-        source, OFFICIAL, tmp_path / "m.keras", include_preprocessing=True
-    )
-    assert report.kept_initial == ()
-    model = keras.saving.load_model(tmp_path / "m.keras")
-    images = np.random.default_rng(0).integers(0, 256, (2, 32, 32, 3), "uint8")
-    np.testing.assert_allclose(_np(model(images)), _np(reference(images)), atol=1e-6)
-    with pytest.raises(
-        ValueError, match=r"`output` must name a \.weights\.h5 or \.keras file"
-    ):
-        convert_checkpoint(source, OFFICIAL, tmp_path / "m.h5")
-    assert not [name for name in os.listdir(tmp_path) if name.startswith(".converting")]
-
-
 def test_a_bad_download_is_never_converted_nor_cached(offline, monkeypatch):
     row = presets.get_preset(TIMM)
     row["weights"]["sha256"] = "0" * 64
     monkeypatch.setitem(presets.PRESETS, TIMM, row)
-    with pytest.raises(ValueError, match=r"not the published 0{64}.*It was deleted"):
+    with pytest.raises(
+        ValueError,
+        match=r"not the published checkpoint: .*not the published 0{64}.*"
+        r"It was deleted",
+    ):
         ImageClassifier.from_preset(TIMM)
     assert os.listdir(offline / "checkpoints") == []
-    assert not os.path.exists(offline / "converted")
-
-
-def test_an_interrupted_conversion_leaves_no_file(tmp_path, offline, monkeypatch):
-    source = presets.get_preset(TIMM)["weights"]["url"].removeprefix("file://")
-
-    def interrupted(self, path, *args, **kwargs):
-        with open(path, "wb") as file:
-            file.write(b"partial")
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(keras.Model, "save_weights", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        convert_checkpoint(source, TIMM, tmp_path / "out" / "m.weights.h5")
-    assert os.listdir(tmp_path / "out") == []

@@ -15,11 +15,17 @@ torch = pytest.importorskip("torch")
 safetensors_torch = pytest.importorskip("safetensors.torch")
 
 from timm.layers import GatedMlp  # noqa: E402
-from timm.models.mlp_mixer import MlpMixer, SpatialGatingBlock  # noqa: E402
+from timm.models.mlp_mixer import (  # noqa: E402
+    Affine,
+    MlpMixer,
+    ResBlock,
+    SpatialGatingBlock,
+)
 
 from keras_mlpmix.models import (  # noqa: E402
     ImageClassifier,
     MLPMixerBackbone,
+    ResMLPBackbone,
     gMLPBackbone,
     presets,
 )
@@ -37,7 +43,9 @@ def _randomise(model, seed=0):
     with torch.no_grad():
         for name, parameter in model.named_parameters():
             noise = torch.randn(parameter.shape, generator=generator)
-            if "norm" in name and name.endswith("weight"):
+            if ("norm" in name and name.endswith(("weight", "alpha"))) or (
+                name.endswith(("ls1", "ls2"))
+            ):
                 parameter.copy_(1 + 0.1 * noise)
             else:
                 parameter.copy_(0.2 * noise)
@@ -73,6 +81,11 @@ SMALL = {
         gMLPBackbone,
         {"ffn_dim": 96},
     ),
+    "resmlp": (
+        {"mlp_ratio": 4, "block_layer": ResBlock, "norm_layer": Affine},
+        ResMLPBackbone,
+        {},
+    ),
 }
 
 
@@ -101,6 +114,55 @@ def test_small_models_give_timms_logits(tmp_path, family, suffix):
         f"\n{family} {suffix}: max |logit difference| {difference:.2e} (max |logit| {scale:.1f})"
     )
     assert difference < 1e-4 * max(scale, 1.0)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        name
+        for name in presets.ARCHITECTURES
+        if presets.PRESETS[name]["backbone"] != "FNetBackbone"
+    ],
+)
+def test_each_architecture_has_timms_parameter_count(name):
+    # Shapes only on both sides: Mixer-H/14 has 432M weights.
+    with keras.StatelessScope(initialize_variables=False):
+        ours = ImageClassifier.from_preset(name, weights=False)
+        count = ours.count_params()
+        backbone = ours.backbone
+        architecture = dict(
+            num_classes=ours.num_classes,
+            img_size=backbone.image_size,
+            patch_size=backbone.patch_size,
+            num_blocks=backbone.num_blocks,
+            embed_dim=backbone.hidden_dim,
+            **_resolved(backbone.timm_architecture()),
+        )
+    keras.backend.clear_session(free_memory=False)
+    with torch.device("meta"):
+        theirs = MlpMixer(**architecture)
+        assert sum(p.numel() for p in theirs.parameters()) == count
+        if name in timm.list_models("*"):  # timm's own definition of the size
+            model = timm.create_model(name, num_classes=architecture["num_classes"])
+            assert sum(p.numel() for p in model.parameters()) == count
+    if name.startswith("resmlp_") and name in timm.list_models("*"):
+        model = timm.create_model(name)  # its LayerScale initialisation
+        assert float(model.blocks[0].ls1[0]) == pytest.approx(backbone.layer_scale_init)
+
+
+def _resolved(architecture):
+    import functools
+
+    resolved = {}
+    for key, value in architecture.items():
+        if isinstance(value, tuple) and isinstance(value[0], str):
+            name, kwargs = value
+            cls = getattr(timm.models.mlp_mixer, name, None) or getattr(
+                timm.layers, name
+            )
+            value = functools.partial(cls, **kwargs) if kwargs else cls
+        resolved[key] = value
+    return resolved
 
 
 @pytest.mark.parametrize("name", TIMM_PRESETS)
