@@ -1,19 +1,19 @@
 """
-Title: Image classification with modern MLP models: MLP-Mixer, FNet and gMLP
+Title: Image classification with modern MLP models: MLP-Mixer, FNet, gMLP and ResMLP
 Description: the three attention-free models of the keras-io example "Image
-classification with modern MLP models", trained on CIFAR-100 with its
-recipe, built from keras-mlpmix presets. Each model is the preset's
+classification with modern MLP models", and ResMLP at the same sizes,
+trained on CIFAR-100 with its recipe, built from keras-mlpmix presets. Each model is the preset's
 `ImageClassifier` (32x32 images resized to 64, 8x8 patches, 256 channels,
 4 blocks, dropout 0.2) with a preprocessor that takes raw `uint8` images;
 `Recipe.fit` adds the random flip and zoom (and a small rotation, which
 `Recipe(rotation_factor=0)` removes), AdamW, learning-rate halving and
 early stopping. The blocks follow the papers, so the models
-count a few hundred more weights than the example's (see `list_presets()`),
+count a few hundred more weights than the example's (`keras-mlpmix presets`),
 and Keras 3's AdamW gets the weight decay that matches the example's
 published runs (see `Recipe`).
 
 Run:
-    python examples/mlp_image_classification.py                 # all three
+    python examples/mlp_image_classification.py                 # all four
     python examples/mlp_image_classification.py --models gmlp --epochs 10
     python examples/mlp_image_classification.py --smoke         # seconds, offline
 
@@ -35,7 +35,12 @@ from keras_mlpmix import ImageClassifier
 from keras_mlpmix.datasets import load_dataset, load_shapes
 from keras_mlpmix.training import Recipe
 
-PRESETS = {"mixer": "mixer_cifar100", "fnet": "fnet_cifar100", "gmlp": "gmlp_cifar100"}
+PRESETS = {
+    "mixer": "mixer_cifar100",
+    "fnet": "fnet_cifar100",
+    "gmlp": "gmlp_cifar100",
+    "resmlp": "resmlp_cifar100",
+}
 # Smoke runs shrink each model to one block on 4 patches.
 SMOKE_SIZES = {"num_blocks": 1, "image_size": 16}
 
@@ -49,7 +54,7 @@ def parse_args(argv):
         nargs="+",
         choices=list(PRESETS),
         default=list(PRESETS),
-        help="models to train (default: all three)",
+        help="models to train (default: all four)",
     )
     parser.add_argument("--dataset", default="cifar100", help="default: cifar100")
     parser.add_argument("--epochs", type=int, default=50, help="default: 50")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import pathlib
+import sys
 
 from generated_files import write_generated
 
@@ -65,16 +66,24 @@ def _table(records: list[dict]) -> list[str]:
     return [*lines, ""]
 
 
-def _load_targets(path: pathlib.Path):
-    spec = importlib.util.spec_from_file_location("benchmark_targets", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+def _load(path: pathlib.Path, name: str):
+    """A script of benchmarks/ as a module; its folder is on the path, as when run."""
+    folder = str(path.parent)
+    sys.path.insert(0, folder)
+    try:
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(folder)
     return module
 
 
 def suite_section(path: pathlib.Path, data: dict, targets_file: pathlib.Path) -> str:
     """The Markdown section of one file written by `benchmarks/suite.py`."""
-    from keras_mlpmix.benchmark import format_table
+    format_table = _load(
+        targets_file.with_name("preset_benchmark.py"), "preset_benchmark"
+    ).format_table
 
     cifar, fourier = data["cifar_training"], data["fourier_share"]
     imports = data["import"]
@@ -87,7 +96,7 @@ def suite_section(path: pathlib.Path, data: dict, targets_file: pathlib.Path) ->
         + f", Python {data['python']}; the run took {data['wall_s'] / 60:.0f} "
         "minutes.",
         "",
-        _load_targets(targets_file).markdown_table([data]),
+        _load(targets_file, "benchmark_targets").markdown_table([data]),
         "",
         f"- CIFAR-100 Mixer training step, batch {cifar['batch_size']}: "
         f"{cifar['keras_mlpmix']['median_s'] * 1e3:.0f} ms, the keras-io design "

@@ -2,9 +2,10 @@
 
 `docs/presets.md` includes `_generated/presets.md`, which this module writes
 from `keras_mlpmix.models.presets.PRESETS`: a table of what most readers
-compare (family, sizes, parameters), then every row in full, including
-fields this module does not know about, so that a field added to the
-registry appears in the docs without a change here.
+compare (family, sizes, parameters, computed from the built models with
+`parameter_count`), then every row in full, including fields this module
+does not know about, so that a field added to the registry appears in the
+docs without a change here.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ _SHOWN_FIELDS = (
     "description",
     "config",
     "image_size",
-    "params",
     "num_classes",
     "mean",
     "std",
@@ -54,8 +54,13 @@ def _family(backbone: str) -> str:
     return f"{{py:class}}`{label} <keras_mlpmix.models.{backbone}>`"
 
 
-def preset_tables(presets: dict[str, dict]) -> str:
-    """The Markdown of the overview table and of every row in full."""
+def preset_tables(presets: dict[str, dict], parameter_count) -> str:
+    """The Markdown of the overview table and of every row in full.
+
+    Args:
+        presets: The rows, by name.
+        parameter_count: Returns a preset's number of weights from its name.
+    """
     lines = [
         "| preset | family | image | patch | blocks | width | parameters | classes |",
         "|---|---|--:|--:|--:|--:|--:|--:|",
@@ -72,7 +77,7 @@ def preset_tables(presets: dict[str, dict]) -> str:
                     config.get("patch_size"),
                     config.get("num_blocks"),
                     config.get("hidden_dim"),
-                    row.get("params"),
+                    parameter_count(name),
                     row.get("num_classes"),
                 )
             ),
@@ -88,7 +93,7 @@ def preset_tables(presets: dict[str, dict]) -> str:
         lines += [
             f"- **backbone**: {_family(row['backbone'])}, `image_size="
             f"{row.get('image_size')!r}`, {arguments}",
-            f"- **parameters**: {_cell(row.get('params'))} with a "
+            f"- **parameters**: {_cell(parameter_count(name))} with a "
             f"{_cell(row.get('num_classes'))}-class head",
             f"- **input normalisation** (images scaled to [0, 1]): mean "
             f"{_cell(row.get('mean'))}; std {_cell(row.get('std'))}",
@@ -104,10 +109,12 @@ def preset_tables(presets: dict[str, dict]) -> str:
 
 def write_preset_tables(out_dir: pathlib.Path) -> list[pathlib.Path]:
     """Writes `out_dir/presets.md` from the registry."""
+    from keras_mlpmix.models import parameter_count
     from keras_mlpmix.models.presets import PRESETS
 
     path = out_dir / "presets.md"
-    return write_generated({path: preset_tables(PRESETS)}, out_dir, "presets.md")
+    page = preset_tables(PRESETS, parameter_count)
+    return write_generated({path: page}, out_dir, "presets.md")
 
 
 def _generate(app):
