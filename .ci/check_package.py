@@ -10,7 +10,14 @@
    the sdist (PKG-INFO), from a `git archive` of a tag (.git_archival.txt) and
    from a bare tree with no metadata at all (the fallback, `0.0.dev0`).
 5. For each backend, a fresh virtual environment installs the wheel with that
-   backend's extra and runs `package_smoke.py` from outside the source tree.
+   backend's extra and runs `package_smoke.py` from outside the source tree,
+   then, with `KERAS_BACKEND` unset, an empty home and no network, every
+   command of README.md's bash blocks word for word (installs and tox runs
+   aside: the environment is the install, and tox is the CI itself) and
+   every Python block. A command may fail only on a download, with one line.
+6. A fresh virtual environment with the wheel and no backend at all answers
+   `keras-mlpmix --help`, and refuses `keras-mlpmix presets` in one line
+   that says what to install.
 
 Run it through tox: `tox -e package`. It prints what it measured (sizes,
 install and smoke-test times) and exits non-zero on the first failure.
@@ -22,7 +29,10 @@ import argparse
 import email.parser
 import os
 import pathlib
+import re
+import shlex
 import shutil
+import socket
 import subprocess
 import sys
 import tarfile
@@ -36,6 +46,11 @@ BACKENDS = ("tensorflow", "jax", "torch")
 # Installed beside each extra: the CPU build of PyTorch (a bare `torch` pulls
 # a multi-GB CUDA build).
 PINS = {"torch": ["torch==2.13.0"]}
+README = ROOT / "README.md"
+# What a failed download says, ours or Keras's own (`keras.datasets`).
+DOWNLOAD_FAILURE = re.compile(
+    r"Could not download|Downloading .* failed|URL fetch failure|DownloadError"
+)
 SDIST_FOLDERS = ("src", "tests", "docs", "examples")
 SDIST_FILES = (
     "LICENSE",
@@ -189,15 +204,17 @@ def check_versions(sdist: pathlib.Path, wheel: pathlib.Path, scratch: pathlib.Pa
     return version, archived, bare
 
 
-def install(backend: str, wheel: pathlib.Path, scratch: pathlib.Path):
+def install(backend: str | None, wheel: pathlib.Path, scratch: pathlib.Path):
     """Creates a fresh venv with the wheel and `backend`'s extra installed.
 
+    With `backend=None`, the wheel alone, with no Keras backend at all.
     Returns the venv's Python and the seconds it took.
     """
     start = time.perf_counter()
-    venv = scratch / f"venv-{backend}"
+    venv = scratch / f"venv-{backend or 'none'}"
     run(sys.executable, "-m", "venv", venv)
     python = venv / "bin" / "python"
+    extras = f"[{backend},plots]" if backend else ""
     run(
         python,
         "-m",
@@ -207,11 +224,141 @@ def install(backend: str, wheel: pathlib.Path, scratch: pathlib.Path):
         # Byte-compiling every module of TensorFlow, JAX or PyTorch would take
         # longer than importing the few the smoke test needs.
         "--no-compile",
-        f"{wheel}[{backend}]",
+        f"{wheel}{extras}",
         *PINS.get(backend, []),
         capture=True,
     )
     return python, time.perf_counter() - start
+
+
+def _closed_port() -> int:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        return listener.getsockname()[1]
+
+
+def first_contact_env(python: pathlib.Path, home: pathlib.Path) -> dict:
+    """A user's environment: the venv on PATH, nothing set, no network."""
+    home.mkdir(parents=True, exist_ok=True)
+    proxy = f"http://127.0.0.1:{_closed_port()}"
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("KERAS_", "PYTHON", "VIRTUAL_ENV", "TF_", "XLA_"))
+    }
+    env.update(
+        PATH=f"{python.parent}{os.pathsep}{env.get('PATH', '')}",
+        HOME=str(home),
+        https_proxy=proxy,
+        http_proxy=proxy,
+        HTTPS_PROXY=proxy,
+        HTTP_PROXY=proxy,
+        HF_HUB_OFFLINE="1",
+    )
+    for key in ("no_proxy", "NO_PROXY"):
+        env.pop(key, None)
+    return env
+
+
+def readme_blocks(language: str) -> list[str]:
+    """The fenced ```language blocks of README.md, in order."""
+    text = README.read_text()
+    return re.findall(rf"^```{language}\n(.*?)^```", text, flags=re.S | re.M)
+
+
+def readme_commands() -> list[str]:
+    """The README's shell commands, comments removed, installs and tox runs aside."""
+    commands = []
+    for block in readme_blocks("bash"):
+        for line in block.splitlines():
+            words = shlex.split(line, comments=True)
+            if words and words[0] not in ("pip", "tox"):
+                commands.append(shlex.join(words))
+    return commands
+
+
+def _download_failure(result) -> bool:
+    lines = result.stderr.strip().splitlines()
+    return bool(lines) and bool(DOWNLOAD_FAILURE.search(lines[-1]))
+
+
+def first_contact(backend: str, python: pathlib.Path, scratch: pathlib.Path):
+    """Runs README.md's commands and Python blocks as a new user would.
+
+    Returns (seconds, the commands that failed only on a download).
+    """
+    workdir = scratch / f"first-contact-{backend}"
+    workdir.mkdir()
+    env = first_contact_env(python, scratch / f"home-{backend}")
+    start = time.perf_counter()
+    downloads = []
+    for index, command in enumerate(readme_commands()):
+        result = subprocess.run(
+            command, shell=True, cwd=workdir, env=env, text=True, capture_output=True
+        )
+        output = result.stdout + result.stderr
+        if index == 0 and backend != "tensorflow":
+            # TensorFlow, Keras's default, is absent: the command says what it chose.
+            expected = f"keras-mlpmix: using the {backend} backend"
+            if not output.startswith(expected):
+                raise PackageCheckError(
+                    f"{backend}: `{command}` did not start with {expected!r}:\n"
+                    f"{output[:2000]}"
+                )
+        if result.returncode == 0:
+            continue
+        one_line = len(result.stderr.strip().splitlines()) == 1
+        if one_line and _download_failure(result):
+            downloads.append(command)
+            continue
+        raise PackageCheckError(
+            f"{backend}: README command `{command}` failed with exit code "
+            f"{result.returncode}:\n{output[-4000:]}"
+        )
+    for index, block in enumerate(readme_blocks("python")):
+        script = workdir / f"readme_block_{index}.py"
+        script.write_text(block)
+        result = subprocess.run(
+            [str(python), script.name], cwd=workdir, env=env, text=True,
+            capture_output=True,
+        )  # fmt: skip
+        if result.returncode == 0:
+            continue
+        if _download_failure(result):
+            downloads.append(f"README Python block {index + 1}")
+            continue
+        raise PackageCheckError(
+            f"{backend}: README Python block {index + 1} failed:\n"
+            f"{block}\n{result.stderr[-4000:]}"
+        )
+    return time.perf_counter() - start, downloads
+
+
+def no_backend(wheel: pathlib.Path, scratch: pathlib.Path) -> float:
+    """The command line in an environment with no Keras backend installed."""
+    python, seconds = install(None, wheel, scratch)
+    env = first_contact_env(python, scratch / "home-none")
+    helped = subprocess.run(
+        ["keras-mlpmix", "--help"], env=env, text=True, capture_output=True
+    )
+    if helped.returncode != 0 or "usage: keras-mlpmix" not in helped.stdout:
+        raise PackageCheckError(
+            f"`keras-mlpmix --help` without a backend failed:\n{helped.stderr}"
+        )
+    refused = subprocess.run(
+        ["keras-mlpmix", "presets"], env=env, text=True, capture_output=True
+    )
+    lines = refused.stderr.strip().splitlines()
+    if (
+        refused.returncode != 1
+        or len(lines) != 1
+        or "pip install 'keras-mlpmix[jax]'" not in lines[0]
+    ):
+        raise PackageCheckError(
+            "`keras-mlpmix presets` without a backend must fail in one line that "
+            f"names what to install; it printed:\n{refused.stdout}{refused.stderr}"
+        )
+    return seconds
 
 
 def smoke_test(backend: str, python: pathlib.Path, version: str, scratch: pathlib.Path):
@@ -252,10 +399,23 @@ def check_all(args) -> None:
     for backend in args.backends:
         python, installed = install(backend, wheel, scratch)
         smoked = smoke_test(backend, python, version, scratch)
+        contact, downloads = first_contact(backend, python, scratch)
         say(
             f"{backend}: fresh venv and install {installed:.1f} s, "
-            f"smoke test {smoked:.1f} s"
+            f"smoke test {smoked:.1f} s, README's {len(readme_commands())} "
+            f"commands and {len(readme_blocks('python'))} Python blocks "
+            f"{contact:.1f} s with KERAS_BACKEND unset and no network"
+            + (
+                f" (failed only on a download: {'; '.join(downloads)})"
+                if downloads
+                else ""
+            )
         )
+    seconds = no_backend(wheel, scratch)
+    say(
+        f"no backend: install {seconds:.1f} s; `keras-mlpmix --help` works and "
+        "`keras-mlpmix presets` names what to install"
+    )
 
 
 def main(argv=None) -> int:
