@@ -277,9 +277,20 @@ def readme_commands() -> list[str]:
     return commands
 
 
-def _download_failure(result) -> bool:
+def _download_failure(result, command: bool = True) -> bool:
+    """Whether a command (or a Python block) stopped on a download.
+
+    A command must say so in its last line, without a traceback; TensorFlow
+    writes start-up notes to stderr before its logging starts, whatever
+    TF_CPP_MIN_LOG_LEVEL says, which are not the command's output. A Python
+    block's traceback must end with the download's error.
+    """
     lines = result.stderr.strip().splitlines()
-    return bool(lines) and bool(DOWNLOAD_FAILURE.search(lines[-1]))
+    return (
+        bool(lines)
+        and not (command and "Traceback" in result.stderr)
+        and bool(DOWNLOAD_FAILURE.search(lines[-1]))
+    )
 
 
 def first_contact(backend: str, python: pathlib.Path, scratch: pathlib.Path):
@@ -307,8 +318,9 @@ def first_contact(backend: str, python: pathlib.Path, scratch: pathlib.Path):
                 )
         if result.returncode == 0:
             continue
-        one_line = len(result.stderr.strip().splitlines()) == 1
-        if one_line and _download_failure(result):
+        if _download_failure(result) and result.stderr.strip().splitlines()[
+            -1
+        ].startswith("keras-mlpmix: error: "):
             downloads.append(command)
             continue
         raise PackageCheckError(
@@ -324,7 +336,7 @@ def first_contact(backend: str, python: pathlib.Path, scratch: pathlib.Path):
         )  # fmt: skip
         if result.returncode == 0:
             continue
-        if _download_failure(result):
+        if _download_failure(result, command=False):
             downloads.append(f"README Python block {index + 1}")
             continue
         raise PackageCheckError(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.metadata
+import os
 import pkgutil
 import sys
 import traceback
@@ -109,6 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     """
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
+    # TensorFlow's C++ start-up notes (oneDNN, CPU features) are not the
+    # command's output; set TF_CPP_MIN_LOG_LEVEL to see them.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
         use_backend(args.backend, argv)
         args.run(args)
