@@ -41,8 +41,32 @@ class AxisDense(keras.layers.EinsumDense):
            [2., 2., 2.]], dtype=float32)
     """
 
+    def build(self, input_shape):
+        super().build(input_shape)
+        # Projections along the last or the second-to-last axis are plain
+        # matmuls, which every backend runs at least as fast as the einsum
+        # (PyTorch and TensorFlow run some einsums as transposes and a batched
+        # matmul); others stay einsums.
+        inputs, output = self.equation.split("->")
+        operand, kernel = inputs.split(",")
+        if len(kernel) != 2 or "." in inputs:
+            self._matmul_side = None
+        elif output == operand[:-1] + kernel[1] and kernel[0] == operand[-1]:
+            self._matmul_side = "right"
+        elif output == operand[:-2] + kernel[1] + operand[-1] and (
+            kernel[0] == operand[-2]
+        ):
+            self._matmul_side = "left"
+        else:
+            self._matmul_side = None
+
     def call(self, inputs, training=None):
-        outputs = ops.einsum(self.equation, inputs, self.kernel)
+        if self._matmul_side == "right":  # (..., c) @ (c, z)
+            outputs = ops.matmul(inputs, self.kernel)
+        elif self._matmul_side == "left":  # (z, b) @ (..., b, c)
+            outputs = ops.matmul(ops.transpose(self.kernel), inputs)
+        else:
+            outputs = ops.einsum(self.equation, inputs, self.kernel)
         if self.bias is not None:
             outputs = ops.add(self.bias, outputs)
         return self.activation(outputs)

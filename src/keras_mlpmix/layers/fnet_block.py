@@ -97,12 +97,13 @@ class FNetBlock(NumericInputLayer):
             layer.build(input_shape)
 
     def call(self, inputs, training=None):
-        x = self.fourier_norm(
-            inputs + self.drop_path(self.fourier(inputs), training=training)
+        # Sublayers run through `call`: see `NumericInputLayer`.
+        mixed = self.fourier.call(inputs)
+        x = self.fourier_norm.call(
+            inputs + self.drop_path.call(mixed, training=training)
         )
-        return self.mlp_norm(
-            x + self.drop_path(self.mlp(x, training=training), training=training)
-        )
+        hidden = self.mlp.call(x, training=training)
+        return self.mlp_norm.call(x + self.drop_path.call(hidden, training=training))
 
     def compute_output_shape(self, input_shape):
         return input_shape

@@ -109,9 +109,9 @@ class gMLPBlock(NumericInputLayer):
         self.mlp.build(input_shape)
 
     def call(self, inputs, training=None):
-        return inputs + self.drop_path(
-            self.mlp(self.norm(inputs), training=training), training=training
-        )
+        # Sublayers run through `call`: see `NumericInputLayer`.
+        branch = self.mlp.call(self.norm.call(inputs), training=training)
+        return inputs + self.drop_path.call(branch, training=training)
 
     def compute_output_shape(self, input_shape):
         return input_shape

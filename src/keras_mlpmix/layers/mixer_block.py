@@ -114,13 +114,11 @@ class MixerBlock(NumericInputLayer):
             layer.build(input_shape)
 
     def call(self, inputs, training=None):
-        x = inputs + self.drop_path(
-            self.token_mlp(self.token_norm(inputs), training=training),
-            training=training,
-        )
-        return x + self.drop_path(
-            self.channel_mlp(self.channel_norm(x), training=training), training=training
-        )
+        # Sublayers run through `call`: see `NumericInputLayer`.
+        tokens = self.token_mlp.call(self.token_norm.call(inputs), training=training)
+        x = inputs + self.drop_path.call(tokens, training=training)
+        channels = self.channel_mlp.call(self.channel_norm.call(x), training=training)
+        return x + self.drop_path.call(channels, training=training)
 
     def compute_output_shape(self, input_shape):
         return input_shape

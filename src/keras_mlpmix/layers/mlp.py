@@ -18,6 +18,7 @@ from keras_mlpmix.layers.argument_checks import (
 from keras_mlpmix.layers.axis_dense import AxisDense
 from keras_mlpmix.layers.hash_dropout import HashDropout
 from keras_mlpmix.layers.numeric_input import NumericInputLayer
+from keras_mlpmix.layers.spatial_gating_unit import SpatialGatingUnit
 
 _LETTERS = "abcdefgh"
 
@@ -166,13 +167,14 @@ class MLP(NumericInputLayer):
         self.fc2.build(hidden_shape)
 
     def call(self, inputs, training=None):
-        x = self.fc1(inputs)
-        x = platform_choices.gelu(x, self.approximate_gelu)
-        x = self.dropout(x, training=training)
-        if self.gate is not None:
+        # Sublayers run through `call`: see `NumericInputLayer`.
+        x = platform_choices.gelu(self.fc1.call(inputs), self.approximate_gelu)
+        x = self.dropout.call(x, training=training)
+        if isinstance(self.gate, SpatialGatingUnit):
+            x = self.gate.call(x)
+        elif self.gate is not None:  # any other layer, with Keras's checks
             x = self.gate(x, training=training)
-        x = self.fc2(x)
-        return self.dropout(x, training=training)
+        return self.dropout.call(self.fc2.call(x), training=training)
 
     def compute_output_shape(self, input_shape):
         output_shape = list(input_shape)

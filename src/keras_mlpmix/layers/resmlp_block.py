@@ -34,10 +34,11 @@ class Affine(NumericInputLayer):
 
     Example:
 
-    >>> import numpy as np
+    >>> import keras, numpy as np
     >>> from keras_mlpmix.layers import Affine
     >>> tokens = np.random.rand(2, 16, 8).astype("float32")
-    >>> bool(np.allclose(Affine()(tokens), tokens))  # the identity when fresh
+    >>> out = keras.ops.convert_to_numpy(Affine()(tokens))
+    >>> bool(np.allclose(out, tokens))  # the identity when fresh
     True
     """
 
@@ -162,13 +163,13 @@ class ResMLPBlock(NumericInputLayer):
     def call(self, inputs, training=None):
         # A X + b for every image at once; the bias first in the sum, as in
         # SpatialGatingUnit, so that Keras's TensorFlow `add` keeps it on the
-        # patch axis.
+        # patch axis. Sublayers run through `call`: see `NumericInputLayer`.
         tokens = ops.add(
-            self.token_bias, ops.matmul(self.token_kernel, self.token_norm(inputs))
+            self.token_bias, ops.matmul(self.token_kernel, self.token_norm.call(inputs))
         )
-        x = inputs + self.drop_path(self.token_scale * tokens, training=training)
-        channels = self.mlp(self.channel_norm(x), training=training)
-        return x + self.drop_path(self.channel_scale * channels, training=training)
+        x = inputs + self.drop_path.call(self.token_scale * tokens, training=training)
+        channels = self.mlp.call(self.channel_norm.call(x), training=training)
+        return x + self.drop_path.call(self.channel_scale * channels, training=training)
 
     def compute_output_shape(self, input_shape):
         return input_shape

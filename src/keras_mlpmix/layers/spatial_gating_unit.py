@@ -93,7 +93,7 @@ class SpatialGatingUnit(NumericInputLayer):
         # W Z2 for every image at once: (N, N) @ (B, N, d) broadcasts over B.
         # The bias goes first in the sum: Keras's TensorFlow `add` would take
         # an (N, 1) second operand for a channel bias when N == d.
-        return z1 * ops.add(self.bias, ops.matmul(self.kernel, self.norm(z2)))
+        return z1 * ops.add(self.bias, ops.matmul(self.kernel, self.norm.call(z2)))
 
     def compute_output_shape(self, input_shape):
         channels = None if input_shape[2] is None else input_shape[2] // 2

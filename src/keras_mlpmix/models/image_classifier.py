@@ -385,7 +385,8 @@ class ImageClassifier(XLAModel):
         ['config.json', 'metadata.json', 'model.weights.h5', 'task.json', 'task.weights.h5']
         >>> images = np.zeros((1, 32, 32, 3), "uint8")
         >>> reloaded = ImageClassifier.from_preset(folder)
-        >>> bool(np.allclose(reloaded(images), classifier(images)))
+        >>> bool(np.allclose(reloaded.predict(images, verbose=0),
+        ...                  classifier.predict(images, verbose=0)))
         True
         """
         recorded = preset_files.recorded_metadata(
