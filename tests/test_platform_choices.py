@@ -18,7 +18,7 @@ from keras_mlpmix.layers.hash_dropout import keep_mask
 from model_harness import FAMILIES, small
 
 BACKEND = keras.backend.backend()
-ON_CPU = BACKEND == "torch" or platform_choices.on_cpu()
+ON_CPU = platform_choices.on_cpu()
 
 
 @given(
@@ -56,7 +56,10 @@ def test_the_compiled_gradient_keeps_the_conditional_and_is_exact():
 
 def test_each_choice_applies_on_its_platforms_only():
     cpu_xla = BACKEND in ("jax", "tensorflow") and ON_CPU
-    assert platform_choices.uses_hash_dropout() == cpu_xla
+    expected_masks = (
+        ("uniform" if BACKEND == "torch" else "hash") if ON_CPU else "keras"
+    )
+    assert platform_choices.dropout_masks() == expected_masks
     assert platform_choices.uses_fusion_barrier() == (BACKEND == "jax" and ON_CPU)
     assert platform_choices.compiles_with_xla_by_default() == (
         BACKEND == "tensorflow" and ON_CPU
@@ -95,11 +98,20 @@ def test_both_fourier_routes_are_the_real_part_of_the_2d_transform(tokens, chann
     )
 
 
-def test_dropout_masks_come_from_the_hash_exactly_where_chosen():
+def test_dropout_masks_come_from_the_route_chosen():
     layer = HashDropout(0.5, seed=7)
     x = np.ones((64, 64), "float32")
     out = keras.ops.convert_to_numpy(layer(x, training=True))
     assert sorted(np.unique(out).tolist()) == [0.0, 2.0]
-    twin = keras.random.SeedGenerator(7)
-    hashed = keras.ops.convert_to_numpy(keep_mask(x.shape, 0.5, twin)) * 2.0
-    assert np.array_equal(out, hashed) == platform_choices.uses_hash_dropout()
+    routes = {
+        "hash": lambda seed: keep_mask(x.shape, 0.5, seed),
+        "uniform": lambda seed: keras.random.uniform(x.shape, seed=seed) >= 0.5,
+    }
+    matches = {
+        name: np.array_equal(
+            out, keras.ops.convert_to_numpy(mask(keras.random.SeedGenerator(7))) * 2.0
+        )
+        for name, mask in routes.items()
+    }
+    chosen = platform_choices.dropout_masks()
+    assert matches == {name: name == chosen for name in routes}

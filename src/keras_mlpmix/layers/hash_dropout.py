@@ -2,7 +2,7 @@
 
 A dropout mask needs one random number per element. The backends' random
 generators make those expensively on a CPU (see
-`platform_choices.uses_hash_dropout`), so in training the masks, not the
+`platform_choices.dropout_masks`), so in training the masks, not the
 matrix products, can dominate a step. Here each element's number is a hash
 of its position and of a seed drawn once per call from a
 `keras.random.SeedGenerator`: a few integer multiplies, shifts and xors
@@ -94,8 +94,9 @@ def keep_mask(shape, rate: float, seed_generator: keras.random.SeedGenerator):
 def dropout(inputs, rate: float, seed_generator, shape=None):
     """Zeroes elements with probability `rate`, scales the rest by `1 / (1 - rate)`.
 
-    The masks come from `keep_mask` where `platform_choices.uses_hash_dropout`
-    says so, and from `keras.random.dropout` elsewhere.
+    The masks come from where `platform_choices.dropout_masks` says:
+    `keep_mask`'s hash, uniform random numbers compared with `rate`, or
+    `keras.random.dropout`.
 
     Args:
         inputs: The tensor to drop out.
@@ -103,13 +104,16 @@ def dropout(inputs, rate: float, seed_generator, shape=None):
         seed_generator: A `keras.random.SeedGenerator` for the masks.
         shape: Shape of the mask, broadcast to the inputs'; defaults to theirs.
     """
-    if not platform_choices.uses_hash_dropout():
+    masks = platform_choices.dropout_masks()
+    if masks == "keras":
         return keras.random.dropout(
             inputs, rate, noise_shape=shape, seed=seed_generator
         )
-    keep = keep_mask(
-        ops.shape(inputs) if shape is None else shape, rate, seed_generator
-    )
+    shape = ops.shape(inputs) if shape is None else shape
+    if masks == "hash":
+        keep = keep_mask(shape, rate, seed_generator)
+    else:  # "uniform"
+        keep = keras.random.uniform(shape, seed=seed_generator) >= rate
     scale = ops.cast(1.0 / (1.0 - rate), inputs.dtype)
     return ops.where(keep, inputs * scale, ops.zeros((), inputs.dtype))
 
@@ -124,8 +128,9 @@ class HashDropout(NumericInputLayer):
     are computed by `keep_mask` from each element's position and two seeds
     drawn per call from a `keras.random.SeedGenerator`, which costs about
     one elementwise pass instead of a random-number generator call per
-    element; elsewhere (PyTorch, GPUs) `keras.random.dropout` draws them
-    (see `platform_choices.uses_hash_dropout` for the measurements). All
+    element; on PyTorch on CPU they are uniform random numbers compared
+    with `rate`, and on GPUs `keras.random.dropout` draws them (see
+    `platform_choices.dropout_masks` for the measurements). All
     MLPs, stochastic depth and the classifier head of keras-mlpmix drop out
     this way.
 
