@@ -9,7 +9,9 @@ Workloads: `inference PRESET` (`predict_on_batch`), `train PRESET` (one
 
 On JAX the calls are traced with `jax.profiler`, and every XLA operation
 that ran is named after the layers its HLO metadata points to: the table
-sums the time per layer (blocks merged, forward and backward apart) and
+sums the time per layer (blocks merged, forward and backward apart; a
+block's norms and MLPs run inside the block's `call`, so their work is
+the block's) and
 lists the slowest operations with the number of blocks each one's fused
 computation spans. On PyTorch it prints `torch.profiler`'s table of
 operators. TensorFlow is not supported.

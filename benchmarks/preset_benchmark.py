@@ -70,7 +70,8 @@ def run_benchmark(
     the model's own matrix products take alone on this backend, see
     `ceiling.py`). With `timm=True` (timm installed),
     timm's implementation of the same architecture is timed the same way
-    in the same process and each of its results gets our speed-up over it.
+    in a process of its own (`timm_reference.measure_in_subprocess`), after
+    ours, and each of its results gets our speed-up over it.
 
     Args:
         preset: Preset name, e.g. `"mixer_b16_224"`.
@@ -159,15 +160,14 @@ def run_benchmark(
         keras.config.set_dtype_policy(previous_policy)
 
     if timm:
-        from timm_reference import measure_timm
+        from timm_reference import measure_in_subprocess
 
-        measurements += measure_timm(
-            model.backbone,
-            model.dropout_rate,
+        del model  # its memory is not timm's
+        measurements += measure_in_subprocess(
+            preset,
             list(batch_sizes),
             train_batch_size,
             num_classes,
-            flops_per_image,
             dtype,
             warmup,
             repeats,
@@ -288,8 +288,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--timm",
         action="store_true",
-        help="also time timm's model of the same architecture, in the same "
-        "process (needs timm; default: off)",
+        help="also time timm's model of the same architecture, in a process "
+        "of its own (needs timm; default: off)",
     )
     parser.add_argument(
         "--num-classes", type=int, default=1000, help="head width (default: 1000)"

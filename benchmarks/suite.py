@@ -27,7 +27,6 @@ process:
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import pathlib
@@ -36,11 +35,6 @@ import statistics
 import subprocess
 import sys
 import time
-
-# timm runs beside our models; PyTorch must be imported before TensorFlow,
-# whose reverse order crashes in torch's import of triton.
-with contextlib.suppress(ImportError):
-    import timm  # noqa: F401
 
 import keras
 import numpy as np

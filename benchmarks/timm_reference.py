@@ -1,4 +1,4 @@
-"""The same model in timm (PyTorch), timed beside ours in the same process.
+"""The same model in timm (PyTorch), timed in a process of its own.
 
 timm is the implementation most users would otherwise pick. Its `MlpMixer`
 class takes the block type and widths, so it is built with exactly a
@@ -7,11 +7,28 @@ e.g. `mixer_b16_224`). On a CPU it runs eagerly under
 `torch.inference_mode()`, as users run it; on a CUDA GPU with
 `dtype="mixed_bfloat16"` it runs compiled (`torch.compile`) under bf16
 autocast. timm and torch are imported only when this runs.
+
+`preset_benchmark.py --timm` runs this file as a separate process,
+
+    python benchmarks/timm_reference.py --preset gmlp_s16_224 --json FILE
+
+so that neither framework's thread pools share a process with the other's
+(`measure_in_subprocess`).
 """
 
 from __future__ import annotations
 
+import argparse
+import dataclasses
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+
 from throughput import Measurement, measure
+from timing import Timing
 
 
 def timm_model(backbone, num_classes: int, dropout_rate: float):
@@ -153,3 +170,83 @@ def measure_timm(
         )
     )
     return measurements
+
+
+def measure_in_subprocess(
+    preset: str,
+    batch_sizes: list[int],
+    train_batch_size: int,
+    num_classes: int,
+    dtype: str = "float32",
+    warmup: int = 3,
+    repeats: int = 10,
+) -> list[Measurement]:
+    """`measure_timm` for a preset, run by this file in a fresh process.
+
+    The process builds our backbone on the PyTorch backend only to read its
+    architecture, then times timm alone.
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        output = pathlib.Path(folder) / "timm.json"
+        command = [
+            sys.executable,
+            __file__,
+            "--preset",
+            preset,
+            "--batch-sizes",
+            *map(str, batch_sizes),
+            "--train-batch-size",
+            str(train_batch_size),
+            "--num-classes",
+            str(num_classes),
+            "--dtype",
+            dtype,
+            "--warmup",
+            str(warmup),
+            "--repeats",
+            str(repeats),
+            "--json",
+            str(output),
+        ]
+        env = {**os.environ, "KERAS_BACKEND": "torch"}
+        subprocess.run(command, check=True, env=env)
+        rows = json.loads(output.read_text())
+    return [Measurement(**{**row, "timing": Timing(**row["timing"])}) for row in rows]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--preset", required=True)
+    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 16])
+    parser.add_argument("--train-batch-size", type=int, default=16)
+    parser.add_argument("--num-classes", type=int, default=1000)
+    parser.add_argument("--dtype", default="float32")
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--json", required=True, metavar="FILE")
+    args = parser.parse_args(argv)
+
+    from keras_mlpmix.models import ImageClassifier
+
+    ours = ImageClassifier.from_preset(
+        args.preset, num_classes=args.num_classes, weights=False
+    )
+    measurements = measure_timm(
+        ours.backbone,
+        ours.dropout_rate,
+        args.batch_sizes,
+        args.train_batch_size,
+        args.num_classes,
+        sum(shape.flops for shape in ours.matmul_shapes(1)),
+        args.dtype,
+        args.warmup,
+        args.repeats,
+    )
+    del ours
+    rows = [dataclasses.asdict(measurement) for measurement in measurements]
+    pathlib.Path(args.json).write_text(json.dumps(rows, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
