@@ -236,7 +236,7 @@ def format_table(result: dict) -> str:
         f"jit_compile={result['jit_compile']}), {result['device']}: "
         f"{result['gflops_per_image']:.2f} GFLOP per image; first predict "
         f"{result['first_predict_s']:.2f} s with compilation",
-        f"{'implementation':<44}{'task':<12}{'batch':>6}{'img/s':>9}"
+        f"{'implementation':<52}{'task':<12}{'batch':>6}{'img/s':>9}"
         f"{'median ms':>11}{'min ms':>9}{'max ms':>9}{'GFLOP/s':>9}"
         f"{'ceiling':>9}{'peak MB':>9}{'ours/it':>9}",
     ]
@@ -244,7 +244,7 @@ def format_table(result: dict) -> str:
         speedup = row.get("keras_mlpmix_speedup")
         memory = row["peak_memory_mb"]
         lines.append(
-            f"{row['implementation']:<44}{row['task']:<12}{row['batch_size']:>6}"
+            f"{row['implementation']:<52}{row['task']:<12}{row['batch_size']:>6}"
             f"{row['images_per_s']:>9.2f}{row['median_s'] * 1e3:>11.1f}"
             f"{row['min_s'] * 1e3:>9.1f}{row['max_s'] * 1e3:>9.1f}"
             f"{row['gflops_per_s']:>9.1f}{row['ceiling_fraction']:>9.2f}"
