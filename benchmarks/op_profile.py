@@ -9,10 +9,9 @@ Workloads: `inference PRESET` (`predict_on_batch`), `train PRESET` (one
 
 On JAX the calls are traced with `jax.profiler`, and every XLA operation
 that ran is named after the layers its HLO metadata points to: the table
-sums the time per layer (blocks merged, forward and backward apart; a
-block's norms and MLPs run inside the block's `call`, so their work is
-the block's) and
-lists the slowest operations with the number of blocks each one's fused
+sums the time per layer (blocks merged, forward and backward apart; work
+outside any sublayer is named after its operation, as `(fft)`) and lists
+the slowest operations with the number of blocks each one's fused
 computation spans. On PyTorch it prints `torch.profiler`'s table of
 operators. TensorFlow is not supported.
 """
@@ -75,7 +74,9 @@ def _layers(op_name: str) -> tuple[str, str]:
         name = re.sub(r"^(?:\w+\()+|\)+$", "", part)
         if re.fullmatch(r"[A-Za-z]\w*", name) and not part.startswith("jit("):
             names.append(name)
-    return phase, re.sub(r"block_\d+", "block_*", "/".join(names[1:]) or "(model)")
+    if len(names) < 2:  # work of the model itself, not of a sublayer
+        return phase, f"({op_name.rsplit('/', 1)[-1]})"
+    return phase, re.sub(r"block_\d+", "block_*", "/".join(names[1:]))
 
 
 def profile_jax(call, repeats: int, dump_dir: str, top: int):

@@ -27,7 +27,7 @@ def test_hlo_op_names_become_layer_paths():
         "forward",
         "mlp/fc1",
     )
-    assert layers("jit(predict_step)/reduce_sum") == ("forward", "(model)")
+    assert layers("jit(predict_step)/reduce_sum") == ("forward", "(reduce_sum)")
 
 
 @pytest.mark.parametrize(

@@ -1,15 +1,7 @@
-"""Which Keras backend a process gets when nothing chose one.
+"""Which Keras backend a process gets when nothing chose one; imports no Keras.
 
-Keras reads its backend once, when it is first imported: from the
-`KERAS_BACKEND` environment variable, else from the `"backend"` entry of
-`keras.json` in the Keras home folder (`KERAS_HOME`, by default
-`~/.keras`), else TensorFlow. A fresh environment with only JAX or only
-PyTorch installed would fail there. So when `keras_mlpmix` is imported
-before Keras, `KERAS_BACKEND` is unset and the backend Keras would pick is
-not installed, the first installed one of JAX, PyTorch and TensorFlow is
-chosen, by setting `KERAS_BACKEND`; the `keras-mlpmix` command says so in
-its first line, and the `keras_mlpmix` logger at INFO level. A backend
-someone set is never changed. This module imports no Keras.
+If `KERAS_BACKEND` is unset and the backend Keras would pick (from `keras.json`, else
+TensorFlow) is not installed, the first installed of JAX, PyTorch, TensorFlow is set.
 """
 
 from __future__ import annotations
@@ -31,10 +23,8 @@ class Choice:
     """The backend a process will run on, and how it was decided.
 
     Attributes:
-        backend: `"jax"`, `"torch"` or `"tensorflow"` (or another name set
-            in `KERAS_BACKEND`).
-        chosen_here: True when this module chose it, because nothing else
-            did and Keras's default is not installed.
+        backend: `"jax"`, `"torch"`, `"tensorflow"` (or another `KERAS_BACKEND`).
+        chosen_here: True when this module chose it, as Keras's default is absent.
         reason: One sentence on how the backend was decided.
     """
 
@@ -71,8 +61,8 @@ _CHOICE: list[Choice] = []  # The first decision of the process, kept.
 def choose() -> Choice:
     """Decides the backend, setting `KERAS_BACKEND` when Keras's own pick is absent.
 
-    The first call decides; later ones return the same `Choice`. Once Keras
-    is imported its backend is fixed, and that is the choice.
+    The first call decides and later ones return its `Choice`; if Keras is already
+    imported, its backend is the choice.
 
     Example:
 
@@ -81,9 +71,8 @@ def choose() -> Choice:
     >>> choice.backend in backend_choice.BACKENDS
     True
     """
-    if _CHOICE:
-        return _CHOICE[0]
-    _CHOICE.append(_decide())
+    if not _CHOICE:
+        _CHOICE.append(_decide())
     return _CHOICE[0]
 
 
@@ -109,7 +98,7 @@ def _decide() -> Choice:
 
 
 def missing_backend_message() -> str | None:
-    """Why Keras cannot start here, or None if the backend it would load is installed."""
+    """Why Keras cannot start here, or None if the backend it would load is there."""
     backend, origin = configured_backend()
     if backend in BACKENDS and not is_installed(backend):
         return (

@@ -1,12 +1,7 @@
 """The errors keras-mlpmix raises for input it cannot use.
 
-Every check of an argument, an input shape, a file or a download raises one
-of these, with a message that names what was given and what would be
-valid. They derive from the built-in type a caller expects (`ValueError`,
-`TypeError`, `OSError`, `ImportError`), so `except ValueError` catches a
-bad value as it would anywhere, and from `UserError`, which the
-`keras-mlpmix` command turns into one line: any other exception is a bug
-and keeps its traceback.
+Each derives from the built-in type a caller expects (`ValueError`, ...) and from
+`UserError`, which the `keras-mlpmix` command reports in one line, without traceback.
 """
 
 from __future__ import annotations

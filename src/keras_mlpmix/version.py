@@ -1,9 +1,6 @@
-"""The version of the installed package.
+"""The installed package's version, which the build takes from the git tag.
 
-The version is not written in the source: the build takes it from the git
-tag (`v0.2.0` builds as `0.2.0`; a commit after it as `0.2.1.devN+g<hash>`)
-and records it in the distribution's metadata, which this module reads. A
-source tree imported without being installed reports `0+unknown`.
+A source tree imported without being installed reports `0+unknown`.
 """
 
 from importlib import metadata

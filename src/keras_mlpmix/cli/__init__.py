@@ -1,8 +1,4 @@
-"""The `keras-mlpmix` command line: train, evaluate and list presets.
-
-Each subcommand is a module of `keras_mlpmix.cli.commands`; see there how
-to add one.
-"""
+"""The `keras-mlpmix` command line; each subcommand is a module of `cli.commands`."""
 
 from keras_mlpmix.cli.main import main
 

@@ -1,14 +1,7 @@
-"""The `--backend` option, and the backend a command runs on when none is given.
+"""The `--backend` option, read before anything imports Keras; imports no Keras.
 
-Keras chooses its backend once, when it is first imported, so the command
-line reads `--backend` before anything imports Keras and sets
-`KERAS_BACKEND` from it. Without `--backend`, the backend is
-`keras_mlpmix.backend_choice`'s: `KERAS_BACKEND`, `keras.json`, Keras's
-default, or, when that is not installed, an installed one, which the
-command names in its first line. Only where Keras is already imported (a
-command run in-process, as the tests do) does a command asked for another
-backend start itself again, as `python -m keras_mlpmix` with the same
-arguments and `KERAS_BACKEND` set. This module imports no Keras.
+Without it, `keras_mlpmix.backend_choice` decides. Where Keras is already imported
+(in-process runs), another backend restarts the command with `KERAS_BACKEND` set.
 """
 
 from __future__ import annotations
@@ -27,17 +20,15 @@ def add_backend_argument(parser) -> None:
     parser.add_argument(
         "--backend",
         choices=BACKENDS,
-        help="Keras backend to run on (default: KERAS_BACKEND if set, else "
-        "Keras's configured backend, else an installed one, named in the first "
-        "line of output)",
+        help="Keras backend to run on (default: KERAS_BACKEND, else Keras's "
+        "configured one, else an installed one, named in the first line of output)",
     )
 
 
 def use_backend(requested: str | None, argv: list[str]) -> None:
     """Makes the command run on `requested`, or on the process's backend if None.
 
-    Prints one line when the backend was chosen because nothing named one
-    and Keras's default is not installed.
+    Prints one line when the backend was chosen because Keras's default is absent.
 
     Args:
         requested: The backend asked for with `--backend`, or None.

@@ -8,9 +8,8 @@ import keras
 class BestModelCheckpoint(keras.callbacks.Callback):
     """Saves `model` to `path` whenever `monitor` reaches a new best.
 
-    Unlike `keras.callbacks.ModelCheckpoint`, which saves the model being
-    fitted, this saves the given one: the classifier inside a training
-    wrapper (see `Recipe.fit`), free of the augmentation.
+    Unlike `keras.callbacks.ModelCheckpoint`, it saves the given model, e.g. the
+    classifier inside `Recipe.fit`'s wrapper, free of the augmentation.
 
     Args:
         model: The model to save.

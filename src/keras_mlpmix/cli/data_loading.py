@@ -9,8 +9,7 @@ def training_data(args, image_size):
     """`(x_train, y_train), (x_test, y_test), class_names` of `args.dataset`.
 
     Args:
-        args: Parsed arguments with `dataset`, `seed`, `train_images`,
-            `test_images` and `skip_unreadable`.
+        args: Parsed dataset, seed, train_images, test_images and skip_unreadable.
         image_size: Size the images of a folder dataset are resized to.
     """
     (x_train, y_train), (x_test, y_test), class_names = datasets.load_dataset(
@@ -27,8 +26,7 @@ def evaluation_data(args, image_size):
     """`(x_test, y_test), class_names`: what `evaluate` tests a model on.
 
     Args:
-        args: Parsed arguments with `dataset`, `seed`, `test_fraction`,
-            `test_images` and `skip_unreadable`.
+        args: Parsed dataset, seed, test_fraction, test_images and skip_unreadable.
         image_size: Size the images of a folder dataset are resized to.
     """
     (x_test, y_test), class_names = datasets.load_test_set(

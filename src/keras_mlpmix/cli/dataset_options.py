@@ -1,7 +1,4 @@
-"""The `--dataset` options shared by the subcommands that read images.
-
-This module imports no Keras (see `keras_mlpmix.cli.commands`).
-"""
+"""The `--dataset` options of the subcommands that read images; imports no Keras."""
 
 from __future__ import annotations
 

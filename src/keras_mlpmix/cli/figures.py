@@ -1,8 +1,6 @@
 """The PNG figures of a training run: learning curves and a prediction grid.
 
-They need matplotlib (`pip install 'keras-mlpmix[plots]'`), imported only
-here and only when a figure is drawn. Figures are drawn on matplotlib's
-Agg canvas directly, without pyplot, so nothing global changes.
+They need matplotlib, imported lazily, and draw on an Agg canvas without pyplot.
 """
 
 from __future__ import annotations
@@ -43,15 +41,13 @@ def save_learning_curves(history: dict, path, title: str) -> None:
         ("Accuracy", ("accuracy", "top5_accuracy"), "higher"),
     )
     colours = {"loss": "#d62728", "accuracy": "#1f77b4", "top5_accuracy": "#2ca02c"}
+    splits = (("", "training", "-"), ("val_", "validation", "--"))
     for axes, (label, metrics, better) in zip(
         figure.subplots(1, 2), panels, strict=True
     ):
         for metric in metrics:
             name = "top-5 accuracy" if metric == "top5_accuracy" else metric
-            for prefix, split, style in (
-                ("", "training", "-"),
-                ("val_", "validation", "--"),
-            ):
+            for prefix, split, style in splits:
                 if prefix + metric in history:
                     axes.plot(
                         epochs,
@@ -76,9 +72,7 @@ def save_learning_curves(history: dict, path, title: str) -> None:
 def save_prediction_grid(
     images, labels, predictions, class_names, path, title: str
 ) -> None:
-    """Shows test images with their predicted and true class, in a PNG.
-
-    Correct predictions are captioned in green, wrong ones in red.
+    """Shows test images and their predicted and true class (green: right, red: wrong).
 
     Args:
         images: `uint8` images, `(N, H, W, 3)`; up to 24 are shown.
@@ -109,11 +103,7 @@ def save_prediction_grid(
 
 
 def save_run_figures(folder, history, images, labels, predictions, class_names, title):
-    """Writes curves.png and predictions.png to `folder`.
-
-    Without matplotlib, writes nothing and prints one line saying how to
-    get the figures: a training run completes either way.
-    """
+    """Writes curves.png and predictions.png to `folder`; without matplotlib, a hint."""
     try:
         save_learning_curves(history, folder / "curves.png", title)
         save_prediction_grid(

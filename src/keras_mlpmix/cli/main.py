@@ -1,9 +1,4 @@
-"""The `keras-mlpmix` command: parses arguments and runs a subcommand.
-
-Parsing imports no Keras, so `--help` works with no backend installed and
-`--backend` takes effect before Keras starts. Each subcommand imports what
-it needs when it runs.
-"""
+"""The `keras-mlpmix` command. Parsing imports no Keras: `--help` needs no backend."""
 
 from __future__ import annotations
 
@@ -25,10 +20,7 @@ _ISSUES = "https://github.com/keras-mlpmix/keras-mlpmix/issues"
 
 
 class _Parser(argparse.ArgumentParser):
-    """An argument parser that reports a usage error in one line.
-
-    Abbreviated options are refused: `--epoch` is a misspelling, not `--epochs`.
-    """
+    """Reports a usage error in one line and refuses abbreviated options (`--epoch`)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, allow_abbrev=False, **kwargs)
@@ -38,8 +30,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _command_modules():
-    names = sorted(info.name for info in pkgutil.iter_modules(commands.__path__))
-    for name in names:
+    for name in sorted(info.name for info in pkgutil.iter_modules(commands.__path__)):
         yield importlib.import_module(f"{commands.__name__}.{name}")
 
 
@@ -71,8 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _one_line(error: BaseException) -> str:
-    text = " ".join(str(error).split())
-    return text or type(error).__name__
+    return " ".join(str(error).split()) or type(error).__name__
 
 
 def _issues_url() -> str:
@@ -87,17 +77,14 @@ def _issues_url() -> str:
 def main(argv: list[str] | None = None) -> int:
     """Runs the command line; returns the exit status.
 
-    Input the library refuses (a `keras_mlpmix.errors.UserError`: an
-    unknown preset, a missing file, a failed download...) is reported in
-    one line on stderr. Any other exception is a bug: it keeps its
-    traceback, with a line saying where to report it.
+    A `keras_mlpmix.errors.UserError` (unknown preset, missing file...) is reported
+    in one line on stderr; any other exception is a bug and keeps its traceback.
 
     Args:
         argv: The arguments after the program name; `sys.argv[1:]` if None.
 
     Returns:
-        0 on success, 1 when a command fails, 2 on a usage error, 130 when
-        interrupted.
+        0 on success, 1 on failure, 2 on a usage error, 130 when interrupted.
 
     Example:
 
@@ -110,8 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     """
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
-    # TensorFlow's C++ start-up notes (oneDNN, CPU features) are not the
-    # command's output; set TF_CPP_MIN_LOG_LEVEL to see them.
+    # Hide TensorFlow's C++ start-up notes; set TF_CPP_MIN_LOG_LEVEL to see them.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
         use_backend(args.backend, argv)

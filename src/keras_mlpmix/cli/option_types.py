@@ -6,50 +6,37 @@ import argparse
 import math
 
 
+def _number(text: str, convert, valid, expected: str):
+    """`convert(text)` if it parses and `valid` accepts it, else argparse's error."""
+    try:
+        value = convert(text)
+    except ValueError:
+        value = None
+    if value is None or not valid(value):
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+    return value
+
+
 def positive_int(text: str) -> int:
     """An integer >= 1, for argparse's `type=`."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
+    return _number(text, int, lambda value: value >= 1, "a positive integer")
 
 
 def non_negative_int(text: str) -> int:
     """An integer >= 0, for argparse's `type=`."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
-    return value
+    return _number(text, int, lambda value: value >= 0, "an integer >= 0")
 
 
 def non_negative_float(text: str) -> float:
     """A finite float >= 0, for argparse's `type=`."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not (math.isfinite(value) and value >= 0):
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
-    return value
+    return _number(text, float, lambda v: math.isfinite(v) and v >= 0, "a number >= 0")
 
 
 def positive_float(text: str) -> float:
     """A finite float > 0, for argparse's `type=`."""
-    value = non_negative_float(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
-    return value
+    return _number(text, non_negative_float, lambda value: value > 0, "a number > 0")
 
 
 def fraction(text: str) -> float:
     """A float in (0, 1), for argparse's `type=`."""
-    value = non_negative_float(text)
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number in (0, 1), got {text!r}")
-    return value
+    return _number(text, non_negative_float, lambda v: 0 < v < 1, "a number in (0, 1)")

@@ -86,18 +86,13 @@ def bench(args) -> None:
              "images_per_s": batch / seconds, "matmul_gflops_per_s": gflops}
         )  # fmt: skip
     if args.json is not None:
-        args.json.write_text(
-            json.dumps(
-                {
-                    "preset": args.preset,
-                    "backend": keras.backend.backend(),
-                    "device": device,
-                    "dtype": args.dtype,
-                    "jit_compile": model.jit_compile,
-                    "keras": keras.__version__,
-                    "measurements": results,
-                },
-                indent=2,
-            )
-            + "\n"
-        )
+        report = {
+            "preset": args.preset,
+            "backend": keras.backend.backend(),
+            "device": device,
+            "dtype": args.dtype,
+            "jit_compile": model.jit_compile,
+            "keras": keras.__version__,
+            "measurements": results,
+        }
+        args.json.write_text(json.dumps(report, indent=2) + "\n")

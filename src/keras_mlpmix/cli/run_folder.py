@@ -13,8 +13,7 @@ from keras_mlpmix.cli.dataset_options import dataset_name
 def default_folder(preset: str, dataset: str, backend: str) -> pathlib.Path:
     """`runs/PRESET-DATASET-BACKEND`: where `train` writes and `evaluate` looks.
 
-    The backend is in the name so that the same command on another backend
-    writes its own run instead of meeting the first.
+    With the backend in the name, a run on another backend does not meet the first.
     """
     return (
         pathlib.Path("runs")
@@ -23,11 +22,7 @@ def default_folder(preset: str, dataset: str, backend: str) -> pathlib.Path:
 
 
 def check_free(folder: pathlib.Path, overwrite: bool) -> None:
-    """Raises unless `folder` is absent, empty, or may be overwritten.
-
-    Nothing is written here, so that a refused run leaves a previous one
-    as it was.
-    """
+    """Raises unless `folder` is absent, empty or may be overwritten; writes nothing."""
     if folder.exists() and not folder.is_dir():
         raise CommandError(f"--output {str(folder)!r} is a file, not a folder.")
     if folder.is_dir() and any(folder.iterdir()) and not overwrite:

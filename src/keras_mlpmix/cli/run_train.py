@@ -62,9 +62,7 @@ def train(args) -> None:
     output.mkdir(parents=True, exist_ok=True)
     model_path = output / "model.keras"
     checkpoint = BestModelCheckpoint(
-        classifier,
-        model_path,
-        monitor="val_accuracy" if validation else "accuracy",
+        classifier, model_path, monitor="val_accuracy" if validation else "accuracy"
     )
     history = recipe.fit(
         classifier, x_train, y_train, callbacks=[checkpoint], seed=args.seed

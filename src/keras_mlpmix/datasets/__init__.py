@@ -1,10 +1,6 @@
-"""Image-classification datasets for training and evaluating the models.
+"""Image-classification datasets, as `uint8` images, `int64` labels and class names.
 
-`load_shapes` generates a small, learnable set offline; `load_cifar` wraps
-`keras.datasets`; `load_image_folder` reads a folder of class folders;
-`load_dataset` picks one by name or path, and `load_test_set` gives what to
-evaluate a model on. Each returns `uint8` images with `int64` labels and the
-class names.
+Shapes (offline), CIFAR-10/100 and image folders; `load_dataset` picks one by name.
 """
 
 from keras_mlpmix.datasets.catalog import DATASET_NAMES, load_dataset, load_test_set

@@ -32,15 +32,11 @@ def load_dataset(name, image_size=32, seed: int = 0, skip_unreadable: bool = Fal
     """Returns a named dataset, or the one in a folder of class folders.
 
     Args:
-        name: `"shapes"` (generated offline, see `load_shapes`),
-            `"cifar10"` or `"cifar100"` (downloaded by `keras.datasets` on
-            first use, see `load_cifar`), or the path of a folder of class
-            folders (see `load_image_folder`).
-        image_size: Size folder images are resized to; the named datasets
-            are 32x32.
+        name: `"shapes"` (offline), `"cifar10"` or `"cifar100"` (downloaded on first
+            use), or the path of a folder of class folders.
+        image_size: Size folder images are resized to; named datasets are 32x32.
         seed: Seed of a folder's shuffling and random train/test split.
-        skip_unreadable: Leave out a folder's unreadable files with a
-            warning each, instead of raising.
+        skip_unreadable: Skip a folder's unreadable files with a warning each.
 
     Returns:
         `(x_train, y_train), (x_test, y_test), class_names`.
@@ -71,9 +67,13 @@ def load_test_set(
 ):
     """The images to evaluate a model on: a dataset's test split, or a whole folder.
 
-    A named dataset gives its test split; a folder, what `load_test_folder`
-    says: its `test/` (or `val/`) folder beside `train/`, else every image
-    of it, or with `test_fraction` the part a training run held out.
+    A folder gives its `test/` (or `val/`) split beside `train/`, else all its
+    images (see `load_test_folder`).
+
+    Args:
+        name, image_size, seed, skip_unreadable: As for `load_dataset`.
+        test_fraction: The fraction of a folder that a training run held out to
+            evaluate on; refused for a named dataset.
 
     Returns:
         `(x_test, y_test), class_names`.

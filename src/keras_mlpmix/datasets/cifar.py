@@ -35,10 +35,7 @@ _CIFAR = {
 
 
 class DatasetUnavailableError(DownloadError):
-    """A dataset could not be obtained, e.g. its download failed.
-
-    The command line turns it into a one-line message; it is an `OSError`,
-    so code that already handles I/O failures catches it too.
+    """A dataset could not be obtained, e.g. its download failed; an `OSError`.
 
     Example:
 
@@ -52,26 +49,21 @@ class DatasetUnavailableError(DownloadError):
 
 
 def load_cifar(name: str):
-    """Returns CIFAR-10 or CIFAR-100, downloading it on first use.
-
-    `keras.datasets` keeps the download in `~/.keras/datasets` (or under
-    `KERAS_HOME`), so only the first call needs the network.
+    """Returns CIFAR-10 or CIFAR-100, downloaded to `~/.keras/datasets` on first use.
 
     Args:
         name: `"cifar10"` or `"cifar100"` (fine labels).
 
     Returns:
-        `(x_train, y_train), (x_test, y_test), class_names`, with `uint8`
-        images of shape `(N, 32, 32, 3)` and integer labels of shape `(N,)`.
+        `(x_train, y_train), (x_test, y_test), class_names`: `uint8` images
+        `(N, 32, 32, 3)` and integer labels `(N,)`.
 
     Raises:
-        ValueError: if `name` is neither.
         DatasetUnavailableError: if the download fails (e.g. no network).
 
     Example:
 
-    `load_cifar("cifar100")` returns 50,000 training and 10,000 test images.
-    Any other name is refused before anything is downloaded:
+    An unknown name is refused before anything is downloaded:
 
     >>> from keras_mlpmix.datasets import load_cifar
     >>> load_cifar("mnist")
@@ -94,8 +86,4 @@ def load_cifar(name: str):
             "~/.keras/datasets), or use the offline dataset `shapes` or a "
             "folder of images."
         ) from error
-    return (
-        (x_train, y_train.reshape(-1)),
-        (x_test, y_test.reshape(-1)),
-        class_names,
-    )
+    return (x_train, y_train.reshape(-1)), (x_test, y_test.reshape(-1)), class_names

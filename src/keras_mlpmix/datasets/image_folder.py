@@ -1,10 +1,6 @@
-"""A folder of images in class folders, read one file at a time.
+"""A folder of images in class folders (sorted by name), read one file at a time.
 
-Each image is read with `keras.utils.load_img` (Pillow, a dependency of
-keras-mlpmix), so that a file that cannot be read is named in the error,
-or left out with a warning when asked, and the same code runs whatever the
-backend. Classes are the sub-folders, sorted by name; images may sit
-anywhere below their class folder.
+`keras.utils.load_img` reads each file, so an unreadable one is named or skipped.
 """
 
 from __future__ import annotations
@@ -33,9 +29,7 @@ TEST_FOLDERS = ("test", "val")
 
 def class_folders(directory) -> list[str]:
     """The class folder names of `directory`, sorted."""
-    return sorted(
-        path.name for path in pathlib.Path(directory).iterdir() if path.is_dir()
-    )
+    return sorted(p.name for p in pathlib.Path(directory).iterdir() if p.is_dir())
 
 
 def split_folders(directory) -> tuple[pathlib.Path, pathlib.Path] | None:
@@ -55,20 +49,19 @@ def read_class_folders(
 
     Args:
         directory: A folder with one sub-folder of images per class.
-        image_size: Size the images are resized to (bilinear), an int or a
-            pair.
-        class_names: The classes, in label order; the sub-folders' sorted
-            names when None. A folder of a split must hold these classes.
-        skip_unreadable: Leave out files that cannot be read as images,
-            logging a warning for each, instead of raising.
+        image_size: Size the images are resized to (bilinear), an int or a pair.
+        class_names: The classes, in label order (a split's folder must hold
+            these); the sub-folders' sorted names when None.
+        skip_unreadable: Skip unreadable files with a warning each, instead of
+            raising.
 
     Returns:
-        `(images, labels, class_names)`: `uint8` images `(N, H, W, 3)`,
-        `int64` labels, a tuple of names.
+        `(images, labels, class_names)`: `uint8` images `(N, H, W, 3)`, `int64`
+        labels and a tuple of names.
 
     Raises:
-        ValueError: if `directory` is not a folder of class folders of
-            images, or a file cannot be read (unless `skip_unreadable`).
+        ValueError: if `directory` is not a folder of class folders of images, or
+            a file cannot be read (unless `skip_unreadable`).
     """
     root = pathlib.Path(directory)
     height, width = check_pair("image_size", image_size)
@@ -85,16 +78,9 @@ def read_class_folders(
     images, labels = [], []
     for label, name in enumerate(names):
         folder = root / name
-        files = (
-            sorted(
-                path
-                for path in folder.rglob("*")
-                if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file()
-            )
-            if folder.is_dir()
-            else []
-        )
-        for path in files:
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+            if path.suffix.lower() not in IMAGE_SUFFIXES or not path.is_file():
+                continue
             try:
                 image = keras.utils.load_img(
                     path, color_mode="rgb", target_size=(height, width),
@@ -126,36 +112,29 @@ def _shuffled(images, labels, seed):
 
 
 def load_image_folder(
-    directory,
-    image_size=32,
-    test_fraction=0.2,
-    seed=0,
-    skip_unreadable: bool = False,
+    directory, image_size=32, test_fraction=0.2, seed=0, skip_unreadable: bool = False
 ):
     """Reads an image-classification set from a folder of class folders.
 
-    The folder holds one sub-folder per class, named after it (classes are
-    sorted by name). If it holds `train/` and `test/` (or `val/`) folders,
-    each laid out that way, those are the two splits; otherwise a random
-    `test_fraction` of the images, drawn with `seed`, is held out for
-    testing. Images are resized to `image_size` and shuffled.
+    Classes are the sub-folders, sorted by name. With `train/` and `test/` (or
+    `val/`) folders laid out that way, those are the splits; otherwise a random
+    `test_fraction` is held out. Images are resized and shuffled.
 
     Args:
         directory: Path of the folder.
         image_size: Size the images are resized to, an int or a pair.
-        test_fraction: Fraction in (0, 1) held out for testing when there is
-            no `train/`/`test/` split.
+        test_fraction: Fraction in (0, 1) held out when there is no split.
         seed: Seed (an integer >= 0) of the shuffling and of the hold-out.
-        skip_unreadable: Leave out files that are not readable images, with
-            a warning each, instead of raising.
+        skip_unreadable: Skip unreadable files with a warning each, instead of
+            raising.
 
     Returns:
         `(x_train, y_train), (x_test, y_test), class_names`, with `uint8`
         images and `int64` labels.
 
     Raises:
-        ValueError: if `directory` is not a folder of class folders of
-            images, or holds an unreadable image (unless `skip_unreadable`).
+        ValueError: if `directory` is not a folder of class folders of images, or
+            holds an unreadable image (unless `skip_unreadable`).
 
     Example:
 
@@ -167,8 +146,7 @@ def load_image_folder(
     >>> for label in ("cat", "dog"):
     ...     (root / label).mkdir()
     ...     for i in range(5):
-    ...         image = np.full((40, 48, 3), 50 * i, "uint8")
-    ...         keras.utils.save_img(root / label / f"{i}.png", image)
+    ...         keras.utils.save_img(root / label / f"{i}.png", np.zeros((40, 48, 3)))
     >>> (x_train, y_train), (x_test, y_test), names = load_image_folder(root)
     >>> x_train.shape, x_test.shape, names
     ((8, 32, 32, 3), (2, 32, 32, 3), ('cat', 'dog'))
@@ -210,10 +188,13 @@ def load_test_folder(
 ):
     """The images to evaluate a model on, from a folder.
 
-    A folder with `train/` and `test/` (or `val/`) folders gives its test
-    split. Any other folder of class folders is used whole, unless
-    `test_fraction` asks for the part `load_image_folder` holds out with
-    the same seed (to evaluate on the test part of a folder trained on).
+    A folder with `train/` and `test/` (or `val/`) gives its test split; any other
+    is used whole, unless `test_fraction` asks for the part `load_image_folder`
+    holds out with the same `seed`.
+
+    Args:
+        directory, image_size, seed, skip_unreadable: As for `load_image_folder`.
+        test_fraction: Evaluate on the fraction held out in training, or None.
 
     Returns:
         `(x_test, y_test), class_names`.

@@ -1,12 +1,7 @@
 """Shapes: a small image-classification set drawn procedurally, offline.
 
-Each 32x32 RGB image shows one filled shape in one colour on a noisy
-background; the class is the pair (shape, colour). Colour can be read from
-any single patch, but telling a disk from a ring, a plus from a cross or a
-square from a diamond needs the arrangement of several patches: a model
-must mix information across tokens, not only across channels. Position,
-size, colour tone and background vary from image to image, so the set is
-learnable but not trivial.
+Telling a disk from a ring or a plus from a cross needs several patches, so a
+model must mix information across tokens, not only across channels.
 """
 
 from __future__ import annotations
@@ -28,8 +23,7 @@ COLOURS = {
 }
 CLASS_NAMES = tuple(f"{colour} {shape}" for shape in SHAPE_NAMES for colour in COLOURS)
 IMAGE_SIZE = 32
-# Test images come from another stream of the same generator as the
-# training ones, so that the two sets never share an image.
+# Test images come from another stream of the generator: no image is in both sets.
 _TEST_STREAM = 1
 
 
@@ -63,11 +57,10 @@ def draw_shapes(labels, seed: int, masks: bool = False):
     Args:
         labels: Integer class indices into `CLASS_NAMES`.
         seed: Seed of the random position, size, tone and noise.
-        masks: Also return where each shape lies.
+        masks: Also return a boolean array `(N, 32, 32)`, True on the shape.
 
     Returns:
-        A `uint8` array of shape `(len(labels), 32, 32, 3)`; with `masks`,
-        also a boolean array `(len(labels), 32, 32)`, True on the shape.
+        `uint8` images `(N, 32, 32, 3)`, and the masks if asked.
     """
     labels = np.asarray(labels)
     rng = np.random.default_rng(seed)
@@ -88,9 +81,7 @@ def draw_shapes(labels, seed: int, masks: bool = False):
     foreground = palette[colour_index] + rng.normal(0, 15, (count, 3)).astype("float32")
     background = rng.uniform(0, 110, (count, 3)).astype("float32")
     images = np.where(
-        inside[..., None],
-        foreground[:, None, None, :],
-        background[:, None, None, :],
+        inside[..., None], foreground[:, None, None, :], background[:, None, None, :]
     )
     images += rng.standard_normal(images.shape, dtype="float32") * 15
     images = np.clip(images, 0, 255).astype("uint8")
@@ -108,35 +99,28 @@ def load_shapes(
 ):
     """Returns the Shapes image-classification set, generated offline.
 
-    32 classes, "<colour> <shape>": 8 shapes (disk, ring, square, diamond,
-    triangle, plus, cross, bars) in 4 colours (red, green, blue, yellow),
-    with random position, size, tone and a noisy background. Classes are
-    balanced (their counts differ by at most one) and the same `seed` gives
-    the same images on every machine. Generating the default 6,000 images
-    takes well under a second.
+    32 balanced classes, "<colour> <shape>": 8 shapes in 4 colours on a noisy
+    background, with random position, size and tone. The same `seed` gives the
+    same images on every machine; the default 6,000 take well under a second.
 
     Args:
         num_train: Number of training images.
-        num_test: Number of test images, drawn independently of the
-            training ones.
+        num_test: Number of test images, drawn independently of the training ones.
         seed: Seed of the generator, an integer >= 0.
         masks: Also return where each shape lies, for dense prediction.
 
     Returns:
         `(x_train, y_train), (x_test, y_test), class_names`: `uint8` images
-        of shape `(N, 32, 32, 3)`, `int64` labels of shape `(N,)` and the
-        tuple of the 32 class names, indexed by label. With `masks`, each
-        split is `(x, y, masks)`, the masks boolean `(N, 32, 32)`, True on
-        the shape; the images are the same as without.
+        `(N, 32, 32, 3)`, `int64` labels `(N,)` and the 32 class names. With
+        `masks`, each split is `(x, y, masks)`, masks boolean `(N, 32, 32)`.
 
     Example:
 
     >>> from keras_mlpmix.datasets import load_shapes
-    >>> (x_train, y_train), (x_test, y_test), class_names = load_shapes(
-    ...     num_train=64, num_test=32)
+    >>> (x_train, y_train), (_, y_test), names = load_shapes(num_train=64, num_test=32)
     >>> x_train.shape, x_train.dtype.name, y_test.shape
     ((64, 32, 32, 3), 'uint8', (32,))
-    >>> len(class_names), class_names[y_train[0]] in class_names
+    >>> len(names), names[y_train[0]] in names
     (32, True)
     """
     num_train = check_positive_int("num_train", num_train)

@@ -1,4 +1,4 @@
-"""The layers of keras-mlpmix: the blocks of MLP-Mixer, FNet, gMLP and ResMLP and their parts."""
+"""The blocks of MLP-Mixer, FNet, gMLP and ResMLP, and the layers they are made of."""
 
 from keras_mlpmix.layers.drop_path import DropPath
 from keras_mlpmix.layers.fnet_block import FNetBlock

@@ -1,9 +1,7 @@
-"""Validation of constructor arguments and input shapes.
+"""Checks of constructor arguments and input shapes.
 
-Every check raises an error that names the argument, the value received and
-what would be valid, so that a mistake is reported where it is made rather
-than as a shape error deep inside a backend. Integers may be Python or NumPy
-integers; booleans are never taken for numbers, nor strings for booleans.
+Errors name the argument, the value received and what is valid. Integers may be
+Python or NumPy integers; booleans are never numbers, nor strings booleans.
 """
 
 from __future__ import annotations
@@ -31,18 +29,18 @@ def _describe(name: str, value: object) -> str:
     return f"{name}={value!r} of type {type(value).__name__}"
 
 
-def check_int(name: str, value: object, minimum: int = 1, maximum: int = MAX_SIZE):
-    """Returns `value` as an int if it is an integer in `[minimum, maximum]`.
-
-    Raises:
-        TypeError: if `value` is not an integer (booleans are rejected).
-        ValueError: if it lies outside the range.
-    """
-    wanted = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+def _check_number(name: str, value: object, kind: type, wanted: str) -> None:
+    """Raises TypeError unless `value` is a `kind` number (booleans are not)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, kind):
         raise InvalidTypeError(
             f"`{name}` must be {wanted}. Received: {_describe(name, value)}."
         )
+
+
+def check_int(name: str, value: object, minimum: int = 1, maximum: int = MAX_SIZE):
+    """Returns `value` as an int if it is an integer in `[minimum, maximum]`."""
+    wanted = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+    _check_number(name, value, numbers.Integral, wanted)
     if not minimum <= value <= maximum:
         raise InvalidValueError(
             f"`{name}` must be {wanted}, at most {maximum}. Received: {name}={value}."
@@ -51,12 +49,7 @@ def check_int(name: str, value: object, minimum: int = 1, maximum: int = MAX_SIZ
 
 
 def check_positive_int(name: str, value: object) -> int:
-    """Returns `value` if it is an integer in `[1, 2**31 - 1]`, else raises.
-
-    Raises:
-        TypeError: if `value` is not an integer (booleans are rejected).
-        ValueError: if it is smaller than 1 or larger than any backend holds.
-    """
+    """Returns `value` if it is an integer in `[1, 2**31 - 1]`, else raises."""
     return check_int(name, value, minimum=1)
 
 
@@ -71,10 +64,7 @@ def check_bool(name: str, value: object) -> bool:
 
 def check_float(name: str, value: object) -> float:
     """Returns `value` as a float if it is a finite real number, else raises."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise InvalidTypeError(
-            f"`{name}` must be a finite number. Received: {_describe(name, value)}."
-        )
+    _check_number(name, value, numbers.Real, "a finite number")
     if not math.isfinite(value):
         raise InvalidValueError(
             f"`{name}` must be a finite number. Received: {name}={value}."
@@ -84,10 +74,7 @@ def check_float(name: str, value: object) -> float:
 
 def check_rate(name: str, value: object) -> float:
     """Returns `value` as a float if it lies in [0, 1), else raises."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise InvalidTypeError(
-            f"`{name}` must be a float in [0, 1). Received: {_describe(name, value)}."
-        )
+    _check_number(name, value, numbers.Real, "a float in [0, 1)")
     if not 0.0 <= value < 1.0:
         raise InvalidValueError(
             f"`{name}` must be a float in [0, 1). Received: {name}={value}."
@@ -97,10 +84,7 @@ def check_rate(name: str, value: object) -> float:
 
 def check_epsilon(name: str, value: object) -> float:
     """Returns `value` as a float if it is a finite positive number, else raises."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise InvalidTypeError(
-            f"`{name}` must be a positive float. Received: {_describe(name, value)}."
-        )
+    _check_number(name, value, numbers.Real, "a positive float")
     if not 0 < value < math.inf:
         raise InvalidValueError(
             f"`{name}` must be a finite positive float. Received: {name}={value}."
@@ -137,7 +121,7 @@ def check_choice(name: str, value: object, choices) -> object:
 
 
 def check_string(name: str, value: object) -> str:
-    """Returns `value` if it is a non-empty string, else raises TypeError or ValueError."""
+    """Returns `value` if it is a non-empty string, else raises."""
     if not isinstance(value, str):
         raise InvalidTypeError(
             f"`{name}` must be a string. Received: {_describe(name, value)}."
@@ -148,7 +132,7 @@ def check_string(name: str, value: object) -> str:
 
 
 def check_dtype_policy(name: str, value: object):
-    """Returns `value` as a Keras dtype policy (None stays None), or raises ValueError."""
+    """Returns `value` as a Keras dtype policy (None stays None), else raises."""
     if value is None:
         return None
     try:
@@ -161,11 +145,7 @@ def check_dtype_policy(name: str, value: object):
 
 
 def check_keywords(owner: str, kwargs: dict, valid) -> None:
-    """Raises TypeError naming the first of `kwargs` not in `valid`.
-
-    The message suggests the closest valid name, so that a misspelt argument
-    is reported rather than ignored.
-    """
+    """Raises TypeError on a key of `kwargs` not in `valid`, suggesting the closest."""
     valid = sorted(set(valid))
     for key in kwargs:
         if key in valid:
@@ -179,13 +159,8 @@ def check_keywords(owner: str, kwargs: dict, valid) -> None:
 
 
 def check_layer_keywords(layer_cls, kwargs: dict) -> None:
-    """`check_keywords` for the `**kwargs` of a layer's constructor.
-
-    Valid are Keras's own layer arguments; a misspelt argument of the layer
-    itself (say `channel_mlp_dim` for `channels_mlp_dim`) is suggested.
-    """
-    unknown = set(kwargs) - LAYER_KEYWORDS
-    if unknown:
+    """`check_keywords` for a layer's `**kwargs`; suggests the layer's own arguments."""
+    if set(kwargs) - LAYER_KEYWORDS:
         own = set(inspect.signature(layer_cls.__init__).parameters) - {"self", "kwargs"}
         check_keywords(layer_cls.__name__, kwargs, own | LAYER_KEYWORDS)
 

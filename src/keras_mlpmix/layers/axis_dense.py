@@ -1,7 +1,4 @@
-"""A dense projection along any axis whose bias lands on that axis everywhere.
-
-Internal to the MLPs: not part of the public API.
-"""
+"""A dense projection along any axis whose bias broadcasts as in NumPy (internal)."""
 
 from __future__ import annotations
 
@@ -12,14 +9,10 @@ from keras import ops
 class AxisDense(keras.layers.EinsumDense):
     """`keras.layers.EinsumDense` that adds its bias with plain broadcasting.
 
-    Keras's TensorFlow `ops.add(x, bias)` takes any bias that squeezes to a
-    vector for a channel bias and applies it along the last axis whenever
-    the sizes match (Keras 3.15). A bias of shape `(N, 1)` on a
-    `(batch, N, C)` output, as in token mixing, then goes onto the channels
-    when `N == C`: silently wrong logits (0.1 on logits of 0.4 against timm
-    for a 16-patch, 16-channel Mixer). Adding it as `ops.add(bias, x)`
-    broadcasts as NumPy does on every backend. Everything else (weights,
-    equation, activation) is EinsumDense's.
+    Keras 3.15's TensorFlow `ops.add(x, bias)` puts a bias that squeezes to a vector
+    on the last axis when sizes match: an `(N, 1)` token bias on `(batch, N, C)` goes
+    onto the channels if `N == C` (logits off by 0.1 on 0.4 against timm, 16-patch,
+    16-channel Mixer). `ops.add(bias, x)` broadcasts as NumPy does everywhere.
 
     Args:
         equation: The einsum equation, as for `EinsumDense`.
@@ -43,22 +36,18 @@ class AxisDense(keras.layers.EinsumDense):
 
     def build(self, input_shape):
         super().build(input_shape)
-        # Projections along the last or the second-to-last axis are plain
-        # matmuls, which every backend runs at least as fast as the einsum
-        # (PyTorch and TensorFlow run some einsums as transposes and a batched
-        # matmul); others stay einsums.
+        # Projections along the last two axes run as matmuls, at least as fast as
+        # the einsum everywhere (PyTorch and TensorFlow transpose for some einsums).
         inputs, output = self.equation.split("->")
         operand, kernel = inputs.split(",")
-        if len(kernel) != 2 or "." in inputs:
-            self._matmul_side = None
-        elif output == operand[:-1] + kernel[1] and kernel[0] == operand[-1]:
-            self._matmul_side = "right"
-        elif output == operand[:-2] + kernel[1] + operand[-1] and (
-            kernel[0] == operand[-2]
-        ):
-            self._matmul_side = "left"
-        else:
-            self._matmul_side = None
+        self._matmul_side = None
+        if len(kernel) == 2 and "." not in inputs:
+            if output == operand[:-1] + kernel[1] and kernel[0] == operand[-1]:
+                self._matmul_side = "right"
+            elif output == operand[:-2] + kernel[1] + operand[-1] and (
+                kernel[0] == operand[-2]
+            ):
+                self._matmul_side = "left"
 
     def call(self, inputs, training=None):
         if self._matmul_side == "right":  # (..., c) @ (c, z)

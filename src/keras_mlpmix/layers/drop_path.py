@@ -5,11 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from keras_mlpmix.layers.argument_checks import (
-    check_int,
-    check_layer_keywords,
-    check_rate,
-)
+from keras_mlpmix.layers.argument_checks import check_int, check_rate
 from keras_mlpmix.layers.hash_dropout import dropout
 from keras_mlpmix.layers.numeric_input import NumericInputLayer
 
@@ -18,13 +14,8 @@ from keras_mlpmix.layers.numeric_input import NumericInputLayer
 class DropPath(NumericInputLayer):
     """Drops the whole input of some samples during training (stochastic depth).
 
-    Applied to a residual branch, it removes the branch for a random fraction
-    `rate` of the samples in a batch and scales the kept ones by
-    `1 / (1 - rate)` (Huang et al., 2016). At inference it is the identity.
-    The per-sample masks are drawn as `HashDropout`'s are, seeded by a
-    `keras.random.SeedGenerator`, so they work inside compiled functions on
-    every backend. The layer has no weights and is built when created, as
-    Keras's own stateless layers are.
+    Training zeroes a fraction `rate` of the samples, scaling the rest by
+    `1 / (1 - rate)` (Huang et al., 2016); inference is the identity.
 
     Args:
         rate: Probability of dropping the branch of a sample, in `[0, 1)`.
@@ -41,7 +32,6 @@ class DropPath(NumericInputLayer):
     """
 
     def __init__(self, rate: float = 0.0, seed: int | None = None, **kwargs):
-        check_layer_keywords(type(self), kwargs)
         super().__init__(**kwargs)
         self.rate = check_rate("rate", rate)
         self.seed = None if seed is None else check_int("seed", seed, minimum=0)
@@ -54,10 +44,5 @@ class DropPath(NumericInputLayer):
         shape = (ops.shape(inputs)[0],) + (1,) * (len(inputs.shape) - 1)
         return dropout(inputs, self.rate, self.seed_generator, shape)
 
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
     def get_config(self):
-        config = super().get_config()
-        config.update({"rate": self.rate, "seed": self.seed})
-        return config
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed}

@@ -8,7 +8,6 @@ from keras_mlpmix.layers.argument_checks import (
     check_bool,
     check_epsilon,
     check_known_dims,
-    check_layer_keywords,
     check_positive_int,
     check_rank,
     check_rate,
@@ -16,29 +15,23 @@ from keras_mlpmix.layers.argument_checks import (
 from keras_mlpmix.layers.drop_path import DropPath
 from keras_mlpmix.layers.fourier_mixing import FourierMixing
 from keras_mlpmix.layers.mlp import MLP
-from keras_mlpmix.layers.numeric_input import NumericInputLayer
+from keras_mlpmix.layers.numeric_input import NumericInputLayer, run_sublayer
 
 
 @keras.saving.register_keras_serializable(package="keras_mlpmix")
 class FNetBlock(NumericInputLayer):
-    """One FNet encoder block (Lee-Thorp et al., 2021, Fig. 1).
-
-    The self-attention of a Transformer encoder block is replaced by
-    `FourierMixing`, which has no weights. As in the paper the LayerNorms
-    follow the residual additions (post-norm):
+    """One post-norm FNet encoder block (Lee-Thorp et al., 2021, Fig. 1).
 
         U = LayerNorm(X + Re(FFT_2D(X)))
         Y = LayerNorm(U + MLP(U))
 
-    Unlike MLP-Mixer and gMLP blocks it is not tied to the number of
-    patches, so it runs on any image size.
+    It has no weights tied to the number of patches, so it runs on any image size.
 
     Args:
         ffn_dim: Hidden width of the feed-forward MLP.
         dropout_rate: Dropout inside the MLP.
         drop_path_rate: Stochastic-depth rate of both residual branches.
-        layer_norm_epsilon: Epsilon of both LayerNorms (FNet's 1e-12 by
-            default).
+        layer_norm_epsilon: Epsilon of both LayerNorms (FNet's 1e-12).
         approximate_gelu: Use the tanh approximation of GELU.
         **kwargs: Standard layer arguments (`name`, `dtype`, ...).
 
@@ -60,7 +53,6 @@ class FNetBlock(NumericInputLayer):
         approximate_gelu: bool = False,
         **kwargs,
     ):
-        check_layer_keywords(type(self), kwargs)
         super().__init__(**kwargs)
         self.ffn_dim = check_positive_int("ffn_dim", ffn_dim)
         self.dropout_rate = check_rate("dropout_rate", dropout_rate)
@@ -97,26 +89,22 @@ class FNetBlock(NumericInputLayer):
             layer.build(input_shape)
 
     def call(self, inputs, training=None):
-        # Sublayers run through `call`: see `NumericInputLayer`.
-        mixed = self.fourier.call(inputs)
-        x = self.fourier_norm.call(
-            inputs + self.drop_path.call(mixed, training=training)
+        # Sublayers skip `Layer.__call__`: see `NumericInputLayer`.
+        mixed = run_sublayer(
+            self.drop_path, run_sublayer(self.fourier, inputs), training=training
         )
-        hidden = self.mlp.call(x, training=training)
-        return self.mlp_norm.call(x + self.drop_path.call(hidden, training=training))
-
-    def compute_output_shape(self, input_shape):
-        return input_shape
+        x = run_sublayer(self.fourier_norm, inputs + mixed)
+        hidden = run_sublayer(self.mlp, x, training=training)
+        return run_sublayer(
+            self.mlp_norm, x + run_sublayer(self.drop_path, hidden, training=training)
+        )
 
     def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "ffn_dim": self.ffn_dim,
-                "dropout_rate": self.dropout_rate,
-                "drop_path_rate": self.drop_path_rate,
-                "layer_norm_epsilon": self.layer_norm_epsilon,
-                "approximate_gelu": self.approximate_gelu,
-            }
-        )
-        return config
+        return {
+            **super().get_config(),
+            "ffn_dim": self.ffn_dim,
+            "dropout_rate": self.dropout_rate,
+            "drop_path_rate": self.drop_path_rate,
+            "layer_norm_epsilon": self.layer_norm_epsilon,
+            "approximate_gelu": self.approximate_gelu,
+        }

@@ -9,7 +9,7 @@ import numpy as np
 from keras import ops
 
 from keras_mlpmix.layers import platform_choices
-from keras_mlpmix.layers.argument_checks import check_layer_keywords, check_rank
+from keras_mlpmix.layers.argument_checks import check_rank
 from keras_mlpmix.layers.numeric_input import NumericInputLayer
 
 
@@ -23,12 +23,9 @@ def _dft_matrices(size: int) -> tuple[np.ndarray, np.ndarray]:
 def real_fft2(x):
     """`Re(FFT2(x))` over the last two axes of a real `(B, N, D)` tensor.
 
-    Real input needs only half a transform along `D`: `rfft` gives columns
-    `0 .. D // 2` of `Z = X F_D`. The transform along `N` is applied to
-    them as two real matrix products, `P = C_N Re(Z)` and `Q = S_N Im(Z)`
-    (`F_N = C_N - i S_N`), so that `Re(F_N Z) = P + Q`. Hermitian symmetry
-    of a real input's spectrum gives the other columns: for `0 < l < D / 2`,
-    column `D - l` is `P - Q` at column `l`.
+    With `Z = rfft(X)` (columns `0 .. D // 2`) and `F_N = C_N - i S_N`,
+    `Re(F_N Z) = P + Q` for `P = C_N Re(Z)`, `Q = S_N Im(Z)`. By Hermitian
+    symmetry, column `D - l` (`0 < l < D / 2`) is `P - Q` at column `l`.
     """
     size, width = x.shape[1], x.shape[2]
     cosines, sines = (ops.convert_to_tensor(m, x.dtype) for m in _dft_matrices(size))
@@ -43,15 +40,9 @@ def real_fft2(x):
 class FourierMixing(NumericInputLayer):
     """Mixes tokens with the real part of a 2D discrete Fourier transform.
 
-    For `(B, N, D)` inputs it returns `Re(FFT_N(FFT_D(x)))`, the transform
-    taken over the patch and the channel axes (Lee-Thorp et al., 2021,
-    eq. 3). It has no weights. The transform runs in float32 whatever the
-    dtype policy (no backend computes it in half precision) and the result
-    is cast back to the compute dtype. It is the complex 2D FFT of
-    `keras.ops.fft2`, except on JAX and TensorFlow on CPU, where a real FFT
-    along the channels and two real matrix products along the patches
-    (`real_fft2`) are faster (`platform_choices.uses_real_fourier_transform`).
-    Both are exact. An empty input gives an empty result on every backend.
+    `Re(FFT_N(FFT_D(x)))` of `(B, N, D)` inputs (Lee-Thorp et al., 2021, eq. 3), in
+    float32 whatever the dtype policy; `platform_choices.uses_real_fourier_transform`
+    picks between two exact routes.
 
     Args:
         **kwargs: Standard layer arguments (`name`, `dtype`, ...).
@@ -66,10 +57,6 @@ class FourierMixing(NumericInputLayer):
     True
     """
 
-    def __init__(self, **kwargs):
-        check_layer_keywords(type(self), kwargs)
-        super().__init__(**kwargs)
-
     def build(self, input_shape):
         check_rank("FourierMixing", input_shape, 3, "(batch, patches, channels)")
 
@@ -83,6 +70,3 @@ class FourierMixing(NumericInputLayer):
         else:
             real, _ = ops.fft2((x, ops.zeros_like(x)))
         return ops.cast(real, self.compute_dtype)
-
-    def compute_output_shape(self, input_shape):
-        return input_shape

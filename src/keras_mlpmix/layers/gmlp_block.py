@@ -9,14 +9,13 @@ from keras_mlpmix.layers.argument_checks import (
     check_bool,
     check_epsilon,
     check_known_dims,
-    check_layer_keywords,
     check_positive_int,
     check_rank,
     check_rate,
 )
 from keras_mlpmix.layers.drop_path import DropPath
 from keras_mlpmix.layers.mlp import MLP
-from keras_mlpmix.layers.numeric_input import NumericInputLayer
+from keras_mlpmix.layers.numeric_input import NumericInputLayer, run_sublayer
 from keras_mlpmix.layers.spatial_gating_unit import SpatialGatingUnit
 
 
@@ -24,23 +23,18 @@ from keras_mlpmix.layers.spatial_gating_unit import SpatialGatingUnit
 class gMLPBlock(NumericInputLayer):
     """One gMLP block (Liu et al., 2021, Fig. 1 and eq. 1).
 
-    A pre-norm channel MLP whose hidden activations pass through a
-    `SpatialGatingUnit`, the only place where patches interact:
+    A pre-norm channel MLP gated by a `SpatialGatingUnit` `s`, which halves
+    the width and ties the block to the number of patches `N`:
 
         Z = GELU(LayerNorm(X) U)         (U: d -> ffn_dim)
-        Y = X + s(Z) V                   (s halves the width; V: ffn_dim/2 -> d)
-
-    The residual adds the block's raw input. The spatial projection ties the
-    block to the number of patches `N`.
+        Y = X + s(Z) V                   (V: ffn_dim/2 -> d)
 
     Args:
-        ffn_dim: Width of the channel projection `U`; must be even, since the
-            gating unit splits it in two.
+        ffn_dim: Width of the channel projection `U`; must be even.
         dropout_rate: Dropout inside the MLP.
         drop_path_rate: Stochastic-depth rate of the residual branch.
-        layer_norm_epsilon: Epsilon of the block's input LayerNorm (1e-6).
-        gate_layer_norm_epsilon: Epsilon of the gating unit's LayerNorm
-            (1e-5, as in timm).
+        layer_norm_epsilon: Epsilon of the block's input LayerNorm.
+        gate_layer_norm_epsilon: Epsilon of the gating unit's LayerNorm (timm's).
         approximate_gelu: Use the tanh approximation of GELU.
         **kwargs: Standard layer arguments (`name`, `dtype`, ...).
 
@@ -63,7 +57,6 @@ class gMLPBlock(NumericInputLayer):
         approximate_gelu: bool = False,
         **kwargs,
     ):
-        check_layer_keywords(type(self), kwargs)
         super().__init__(**kwargs)
         self.ffn_dim = check_positive_int("ffn_dim", ffn_dim)
         if self.ffn_dim % 2:
@@ -80,7 +73,6 @@ class gMLPBlock(NumericInputLayer):
             "gate_layer_norm_epsilon", gate_layer_norm_epsilon
         )
         self.approximate_gelu = check_bool("approximate_gelu", approximate_gelu)
-
         self.norm = keras.layers.LayerNormalization(
             epsilon=self.layer_norm_epsilon, dtype=self.dtype_policy, name="norm"
         )
@@ -109,23 +101,19 @@ class gMLPBlock(NumericInputLayer):
         self.mlp.build(input_shape)
 
     def call(self, inputs, training=None):
-        # Sublayers run through `call`: see `NumericInputLayer`.
-        branch = self.mlp.call(self.norm.call(inputs), training=training)
-        return inputs + self.drop_path.call(branch, training=training)
-
-    def compute_output_shape(self, input_shape):
-        return input_shape
+        # Sublayers skip `Layer.__call__`: see `NumericInputLayer`.
+        branch = run_sublayer(
+            self.mlp, run_sublayer(self.norm, inputs), training=training
+        )
+        return inputs + run_sublayer(self.drop_path, branch, training=training)
 
     def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "ffn_dim": self.ffn_dim,
-                "dropout_rate": self.dropout_rate,
-                "drop_path_rate": self.drop_path_rate,
-                "layer_norm_epsilon": self.layer_norm_epsilon,
-                "gate_layer_norm_epsilon": self.gate_layer_norm_epsilon,
-                "approximate_gelu": self.approximate_gelu,
-            }
-        )
-        return config
+        return {
+            **super().get_config(),
+            "ffn_dim": self.ffn_dim,
+            "dropout_rate": self.dropout_rate,
+            "drop_path_rate": self.drop_path_rate,
+            "layer_norm_epsilon": self.layer_norm_epsilon,
+            "gate_layer_norm_epsilon": self.gate_layer_norm_epsilon,
+            "approximate_gelu": self.approximate_gelu,
+        }

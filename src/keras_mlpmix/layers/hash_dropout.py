@@ -1,14 +1,7 @@
-"""Dropout whose masks come from a counter-based integer hash, where that is faster.
+"""Dropout whose masks can come from a counter-based hash of each element's position.
 
-A dropout mask needs one random number per element. The backends' random
-generators make those expensively on a CPU (see
-`platform_choices.dropout_masks`), so in training the masks, not the
-matrix products, can dominate a step. Here each element's number is a hash
-of its position and of a seed drawn once per call from a
-`keras.random.SeedGenerator`: a few integer multiplies, shifts and xors
-that compile into one elementwise pass. The masks keep each element with
-probability `1 - rate`, independently, and change from call to call, like
-`keras.random.dropout`'s.
+That costs one elementwise pass, where drawing a random number per element dominates
+a CPU training step (`platform_choices.dropout_masks`).
 """
 
 from __future__ import annotations
@@ -20,7 +13,6 @@ from keras_mlpmix.errors import InvalidTypeError, InvalidValueError
 from keras_mlpmix.layers import platform_choices
 from keras_mlpmix.layers.argument_checks import (
     check_int,
-    check_layer_keywords,
     check_positive_int,
     check_rate,
 )
@@ -40,11 +32,7 @@ def _as_int32(constant: int):
 
 
 def _mix(value):
-    """A bijective avalanche hash of int32 values (C. Wellons' "lowbias32").
-
-    Every output bit depends on every input bit; the products wrap around
-    modulo 2**32, as int32 products do on every backend.
-    """
+    """C. Wellons' bijective "lowbias32" hash; int32 products wrap modulo 2**32."""
     value = ops.bitwise_xor(value, _shift_right(value, 16))
     value = ops.multiply(value, _as_int32(0x7FEB352D))
     value = ops.bitwise_xor(value, _shift_right(value, 15))
@@ -53,10 +41,7 @@ def _mix(value):
 
 
 def _positions(shape):
-    """The row-major index of every element of `shape`, modulo 2**32, as int32.
-
-    Only the first entry of `shape` may be symbolic (a batch size).
-    """
+    """Row-major int32 index of each element, mod 2**32 (`shape[0]` may be symbolic)."""
     index = ops.arange(shape[-1], dtype="int32")
     stride = 1
     for axis in reversed(range(len(shape) - 1)):
@@ -70,8 +55,7 @@ def keep_mask(shape, rate: float, seed_generator: keras.random.SeedGenerator):
     """A boolean mask of `shape`, each element True with probability `1 - rate`.
 
     Args:
-        shape: The mask's shape; entries may be symbolic (a batch size only
-            known when the function runs).
+        shape: The mask's shape; the batch size may be symbolic.
         rate: Probability of False, in `[0, 1)`, resolved to 2**-24.
         seed_generator: Draws this call's two 32-bit seeds.
 
@@ -94,9 +78,7 @@ def keep_mask(shape, rate: float, seed_generator: keras.random.SeedGenerator):
 def dropout(inputs, rate: float, seed_generator, shape=None):
     """Zeroes elements with probability `rate`, scales the rest by `1 / (1 - rate)`.
 
-    The masks come from where `platform_choices.dropout_masks` says:
-    `keep_mask`'s hash, uniform random numbers compared with `rate`, or
-    `keras.random.dropout`.
+    Masks come from where `platform_choices.dropout_masks` says.
 
     Args:
         inputs: The tensor to drop out.
@@ -120,25 +102,15 @@ def dropout(inputs, rate: float, seed_generator, shape=None):
 
 @keras.saving.register_keras_serializable(package="keras_mlpmix")
 class HashDropout(NumericInputLayer):
-    """Dropout with the semantics of `keras.layers.Dropout`, at a CPU's lowest cost.
+    """`keras.layers.Dropout` with the masks of `dropout`, cheapest on a CPU.
 
-    In training it zeroes each element with probability `rate` and scales
-    the others by `1 / (1 - rate)`, as `keras.layers.Dropout` does; at
-    inference it is the identity. On JAX and TensorFlow on CPU its masks
-    are computed by `keep_mask` from each element's position and two seeds
-    drawn per call from a `keras.random.SeedGenerator`, which costs about
-    one elementwise pass instead of a random-number generator call per
-    element; on PyTorch on CPU they are uniform random numbers compared
-    with `rate`, and on GPUs `keras.random.dropout` draws them (see
-    `platform_choices.dropout_masks` for the measurements). All
-    MLPs, stochastic depth and the classifier head of keras-mlpmix drop out
-    this way.
+    Training zeroes each element with probability `rate` and scales the rest by
+    `1 / (1 - rate)`; inference is the identity. All dropout in keras-mlpmix uses it.
 
     Args:
         rate: Probability of dropping an element, in `[0, 1)`.
-        noise_shape: Optional shape of the mask, broadcast to the inputs'
-            (e.g. `(None, 1, 1)` drops whole samples); `None` entries take
-            the inputs' size.
+        noise_shape: Optional mask shape, broadcast to the inputs' (e.g.
+            `(None, 1, 1)` drops whole samples); `None` takes the inputs' size.
         seed: Optional integer seed for reproducible masks.
         **kwargs: Standard layer arguments (`name`, `dtype`, ...).
 
@@ -153,7 +125,6 @@ class HashDropout(NumericInputLayer):
     """
 
     def __init__(self, rate: float, noise_shape=None, seed: int | None = None, **kw):
-        check_layer_keywords(type(self), kw)
         super().__init__(**kw)
         self.rate = check_rate("rate", rate)
         if noise_shape is not None:
@@ -196,12 +167,6 @@ class HashDropout(NumericInputLayer):
             )
         return dropout(inputs, self.rate, self.seed_generator, shape)
 
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
     def get_config(self):
-        config = super().get_config()
-        config.update(
-            {"rate": self.rate, "noise_shape": self.noise_shape, "seed": self.seed}
-        )
-        return config
+        config = {"rate": self.rate, "noise_shape": self.noise_shape, "seed": self.seed}
+        return {**super().get_config(), **config}

@@ -8,40 +8,31 @@ from keras_mlpmix.layers.argument_checks import (
     check_bool,
     check_epsilon,
     check_known_dims,
-    check_layer_keywords,
     check_positive_int,
     check_rank,
     check_rate,
 )
 from keras_mlpmix.layers.drop_path import DropPath
 from keras_mlpmix.layers.mlp import MLP
-from keras_mlpmix.layers.numeric_input import NumericInputLayer
+from keras_mlpmix.layers.numeric_input import NumericInputLayer, run_sublayer
 
 
 @keras.saving.register_keras_serializable(package="keras_mlpmix")
 class MixerBlock(NumericInputLayer):
     """One MLP-Mixer block (Tolstikhin et al., 2021, eq. 1).
 
-    A token-mixing MLP acts across the patches, the same for every channel;
-    then a channel-mixing MLP acts across the channels, the same for every
-    patch. Each is preceded by a LayerNorm and wrapped in a residual:
-
         U = X + MLP_tokens(LayerNorm(X))      (mixing along the patch axis)
         Y = U + MLP_channels(LayerNorm(U))    (mixing along the channel axis)
 
-    The token MLP's weights are tied to the number of patches `N`, fixed when
-    the block is built.
+    The token MLP ties the block to the number of patches `N`.
 
     Args:
         tokens_mlp_dim: Hidden width `D_S` of the token-mixing MLP.
         channels_mlp_dim: Hidden width `D_C` of the channel-mixing MLP.
         dropout_rate: Dropout inside both MLPs.
         drop_path_rate: Stochastic-depth rate of both residual branches.
-        layer_norm_epsilon: Epsilon of both LayerNorms (1e-6, as in the
-            official code and timm).
-        approximate_gelu: Use the tanh approximation of GELU (the official
-            Flax checkpoints were trained with it) instead of the exact form
-            (timm's).
+        layer_norm_epsilon: Epsilon of both LayerNorms (official code and timm).
+        approximate_gelu: Tanh GELU (official Flax checkpoints), not exact (timm).
         **kwargs: Standard layer arguments (`name`, `dtype`, ...).
 
     Example:
@@ -49,8 +40,7 @@ class MixerBlock(NumericInputLayer):
     >>> import numpy as np
     >>> from keras_mlpmix.layers import MixerBlock
     >>> tokens = np.random.rand(2, 196, 768).astype("float32")
-    >>> block = MixerBlock(tokens_mlp_dim=384, channels_mlp_dim=3072)
-    >>> tuple(block(tokens).shape)
+    >>> tuple(MixerBlock(tokens_mlp_dim=384, channels_mlp_dim=3072)(tokens).shape)
     (2, 196, 768)
     """
 
@@ -64,7 +54,6 @@ class MixerBlock(NumericInputLayer):
         approximate_gelu: bool = False,
         **kwargs,
     ):
-        check_layer_keywords(type(self), kwargs)
         super().__init__(**kwargs)
         self.tokens_mlp_dim = check_positive_int("tokens_mlp_dim", tokens_mlp_dim)
         self.channels_mlp_dim = check_positive_int("channels_mlp_dim", channels_mlp_dim)
@@ -105,34 +94,29 @@ class MixerBlock(NumericInputLayer):
         self.input_spec = keras.InputSpec(
             ndim=3, axes={1: input_shape[1], 2: input_shape[2]}
         )
-        for layer in (
-            self.token_norm,
-            self.token_mlp,
-            self.channel_norm,
-            self.channel_mlp,
-        ):
-            layer.build(input_shape)
+        self.token_norm.build(input_shape)
+        self.token_mlp.build(input_shape)
+        self.channel_norm.build(input_shape)
+        self.channel_mlp.build(input_shape)
 
     def call(self, inputs, training=None):
-        # Sublayers run through `call`: see `NumericInputLayer`.
-        tokens = self.token_mlp.call(self.token_norm.call(inputs), training=training)
-        x = inputs + self.drop_path.call(tokens, training=training)
-        channels = self.channel_mlp.call(self.channel_norm.call(x), training=training)
-        return x + self.drop_path.call(channels, training=training)
-
-    def compute_output_shape(self, input_shape):
-        return input_shape
+        # Sublayers skip `Layer.__call__`: see `NumericInputLayer`.
+        tokens = run_sublayer(
+            self.token_mlp, run_sublayer(self.token_norm, inputs), training=training
+        )
+        x = inputs + run_sublayer(self.drop_path, tokens, training=training)
+        channels = run_sublayer(
+            self.channel_mlp, run_sublayer(self.channel_norm, x), training=training
+        )
+        return x + run_sublayer(self.drop_path, channels, training=training)
 
     def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "tokens_mlp_dim": self.tokens_mlp_dim,
-                "channels_mlp_dim": self.channels_mlp_dim,
-                "dropout_rate": self.dropout_rate,
-                "drop_path_rate": self.drop_path_rate,
-                "layer_norm_epsilon": self.layer_norm_epsilon,
-                "approximate_gelu": self.approximate_gelu,
-            }
-        )
-        return config
+        return {
+            **super().get_config(),
+            "tokens_mlp_dim": self.tokens_mlp_dim,
+            "channels_mlp_dim": self.channels_mlp_dim,
+            "dropout_rate": self.dropout_rate,
+            "drop_path_rate": self.drop_path_rate,
+            "layer_norm_epsilon": self.layer_norm_epsilon,
+            "approximate_gelu": self.approximate_gelu,
+        }

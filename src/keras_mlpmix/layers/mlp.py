@@ -11,25 +11,19 @@ from keras_mlpmix.errors import InvalidTypeError, InvalidValueError
 from keras_mlpmix.layers import platform_choices
 from keras_mlpmix.layers.argument_checks import (
     check_bool,
-    check_layer_keywords,
     check_positive_int,
     check_rate,
 )
 from keras_mlpmix.layers.axis_dense import AxisDense
 from keras_mlpmix.layers.hash_dropout import HashDropout
-from keras_mlpmix.layers.numeric_input import NumericInputLayer
+from keras_mlpmix.layers.numeric_input import NumericInputLayer, run_sublayer
 from keras_mlpmix.layers.spatial_gating_unit import SpatialGatingUnit
 
 _LETTERS = "abcdefgh"
 
 
 def _projection_equation(rank: int, axis: int, inward: bool) -> str:
-    """Einsum equation for a dense projection along `axis` of a rank-`rank` tensor.
-
-    The projected axis is named `z` on its hidden side; every other axis passes
-    through. With `inward=True` the equation maps the input axis to `z`,
-    otherwise `z` back to the input axis.
-    """
+    """Einsum for a projection along `axis`, to axis `z` if `inward`, else from it."""
     outer = _LETTERS[:rank]
     hidden = outer[:axis] + "z" + outer[axis + 1 :]
     source, target = (outer, hidden) if inward else (hidden, outer)
@@ -41,25 +35,18 @@ def _projection_equation(rank: int, axis: int, inward: bool) -> str:
 class MLP(NumericInputLayer):
     """Two dense projections with a GELU between them, along one axis.
 
-    `MLP` is the `MlpBlock` of MLP-Mixer (Tolstikhin et al., 2021, eq. 1) and
-    the feed-forward of FNet and gMLP. Applied along the last axis it mixes
-    channels; applied along axis 1 of a `(batch, tokens, channels)` tensor it
-    mixes tokens, with no transposes: the projections are einsums over the
-    chosen axis, so the kernels keep the `(in, out)` layout of a `Dense`.
+    The `MlpBlock` of MLP-Mixer (Tolstikhin et al., 2021, eq. 1) and the
+    feed-forward of FNet and gMLP. Along axis 1 of `(B, N, C)` it mixes tokens
+    with no transposes; the kernels keep a `Dense`'s `(in, out)` layout.
 
     Args:
         hidden_dim: Width of the hidden layer.
-        output_dim: Size of the output along `axis`. Defaults to the input's
-            size along `axis`.
-        axis: The axis the MLP mixes: `-1` (channels, the default) or any
-            other non-batch axis, e.g. `1` for the tokens of `(B, N, C)`.
-        approximate_gelu: Use the tanh approximation of GELU (as the official
-            Flax MLP-Mixer does) instead of the exact form (as timm does).
-        dropout_rate: Dropout applied after the activation and after the
-            output projection (`HashDropout`).
-        gate: Optional layer applied to the hidden activations before the
-            output projection, such as gMLP's `SpatialGatingUnit`. It may
-            change the width of the hidden activations.
+        output_dim: Output size along `axis`; defaults to the input's.
+        axis: The non-batch axis mixed: `-1` (channels) or e.g. `1` (tokens).
+        approximate_gelu: Tanh GELU (official Flax MLP-Mixer), not exact (timm).
+        dropout_rate: Dropout after the activation and after the output projection.
+        gate: Optional layer applied to the hidden activations before the output
+            projection, such as `SpatialGatingUnit`; it may change their width.
         kernel_initializer: Initializer of both projection kernels.
         bias_initializer: Initializer of both projection biases.
         **kwargs: Standard layer arguments (`name`, `dtype`, ...).
@@ -87,7 +74,6 @@ class MLP(NumericInputLayer):
         bias_initializer="zeros",
         **kwargs,
     ):
-        check_layer_keywords(type(self), kwargs)
         super().__init__(**kwargs)
         self.hidden_dim = check_positive_int("hidden_dim", hidden_dim)
         self.output_dim = (
@@ -167,14 +153,14 @@ class MLP(NumericInputLayer):
         self.fc2.build(hidden_shape)
 
     def call(self, inputs, training=None):
-        # Sublayers run through `call`: see `NumericInputLayer`.
-        x = platform_choices.gelu(self.fc1.call(inputs), self.approximate_gelu)
-        x = self.dropout.call(x, training=training)
+        # Sublayers skip `Layer.__call__`: see `NumericInputLayer`.
+        x = platform_choices.gelu(run_sublayer(self.fc1, inputs), self.approximate_gelu)
+        x = run_sublayer(self.dropout, x, training=training)
         if isinstance(self.gate, SpatialGatingUnit):
-            x = self.gate.call(x)
+            x = run_sublayer(self.gate, x)
         elif self.gate is not None:  # any other layer, with Keras's checks
             x = self.gate(x, training=training)
-        return self.dropout.call(self.fc2.call(x), training=training)
+        return run_sublayer(self.dropout, run_sublayer(self.fc2, x), training=training)
 
     def compute_output_shape(self, input_shape):
         output_shape = list(input_shape)
@@ -182,24 +168,19 @@ class MLP(NumericInputLayer):
         return tuple(output_shape)
 
     def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "hidden_dim": self.hidden_dim,
-                "output_dim": self.output_dim,
-                "axis": self.axis,
-                "approximate_gelu": self.approximate_gelu,
-                "dropout_rate": self.dropout_rate,
-                "gate": None
-                if self.gate is None
-                else keras.saving.serialize_keras_object(self.gate),
-                "kernel_initializer": keras.initializers.serialize(
-                    self.kernel_initializer
-                ),
-                "bias_initializer": keras.initializers.serialize(self.bias_initializer),
-            }
-        )
-        return config
+        return {
+            **super().get_config(),
+            "hidden_dim": self.hidden_dim,
+            "output_dim": self.output_dim,
+            "axis": self.axis,
+            "approximate_gelu": self.approximate_gelu,
+            "dropout_rate": self.dropout_rate,
+            "gate": None
+            if self.gate is None
+            else keras.saving.serialize_keras_object(self.gate),
+            "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
+            "bias_initializer": keras.initializers.serialize(self.bias_initializer),
+        }
 
     @classmethod
     def from_config(cls, config):

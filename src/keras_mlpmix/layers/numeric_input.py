@@ -1,4 +1,4 @@
-"""The base of the layers that compute with real numbers: inputs checked at the door."""
+"""The base of the layers that compute with real numbers, which checks their inputs."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import numpy as np
 from keras import ops
 
 from keras_mlpmix.errors import InvalidTypeError
+from keras_mlpmix.layers.argument_checks import check_layer_keywords
 
 
 def input_dtype(inputs) -> str | None:
@@ -33,26 +34,36 @@ def check_real(owner: str, inputs, what: str = "inputs") -> str:
     return dtype
 
 
-class NumericInputLayer(keras.layers.Layer):
-    """A layer that refuses inputs other than real numbers and computes integers as floats.
+def run_sublayer(layer, *args, **kwargs):
+    """Runs `layer.call` inside the layer's name scope, skipping `Layer.__call__`.
 
-    Keras casts floating inputs to a layer's compute dtype and leaves the
-    others alone; these layers compute with floats, so integer and boolean
-    inputs are cast too, and strings or complex numbers, which would fail
-    deep in a backend or silently lose their imaginary part, are refused
-    with an error naming the layer.
-
-    The blocks built on it run the sublayers they own (norms, MLPs,
-    projections, dropout) through the sublayers' `call`, not through
-    `Layer.__call__`: the block's own `__call__` has already checked and
-    cast the inputs, resolved `training` and entered the autocast scope, and
-    a `Layer.__call__` costs about 0.1 ms on PyTorch, several per block.
-    The sublayers still hold the weights, so checkpoints and weight paths
-    are those of the nested layers.
+    The scope costs about 2 us on PyTorch and names the layer's operations in
+    JAX's HLO, so profiles attribute them to it (`benchmarks/op_profile.py`).
     """
+    with keras.name_scope(layer.name):
+        return layer.call(*args, **kwargs)
+
+
+class NumericInputLayer(keras.layers.Layer):
+    """A layer that refuses non-real inputs and casts integers and booleans to floats.
+
+    Strings and complex numbers are refused with an error naming the layer.
+    Misspelt constructor arguments are refused too (`check_layer_keywords`), and
+    the output shape is the input's unless `compute_output_shape` is overridden.
+    Blocks built on it run their sublayers with `run_sublayer`, not `__call__`: the
+    block's `__call__` has already checked and cast the inputs and entered the
+    autocast scope, and a `Layer.__call__` costs about 0.1 ms on PyTorch.
+    """
+
+    def __init__(self, **kwargs):
+        check_layer_keywords(type(self), kwargs)
+        super().__init__(**kwargs)
 
     def __call__(self, inputs, *args, **kwargs):
         dtype = check_real(type(self).__name__, inputs)
         if not dtype.startswith(("float", "bfloat")):
             inputs = ops.cast(inputs, self.compute_dtype)
         return super().__call__(inputs, *args, **kwargs)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape

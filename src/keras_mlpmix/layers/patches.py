@@ -14,9 +14,8 @@ from keras_mlpmix.layers.argument_checks import (
 
 
 def _check_data_format(data_format: str | None) -> str:
-    data_format = (
-        keras.config.image_data_format() if data_format is None else data_format
-    )
+    if data_format is None:
+        data_format = keras.config.image_data_format()
     if data_format not in ("channels_last", "channels_first"):
         raise InvalidValueError(
             "`data_format` must be 'channels_last', 'channels_first' or None "
@@ -29,21 +28,16 @@ def _check_data_format(data_format: str | None) -> str:
 class Patches(keras.layers.Layer):
     """Cuts images into non-overlapping patches and flattens each one.
 
-    An image of shape `(B, H, W, C)` becomes `(B, N, ph * pw * C)` with
-    `N = (H / ph) * (W / pw)` patches in row-major order (left to right, then
-    top to bottom). Inside a patch the values are ordered (row, column,
-    channel), the order of `keras.ops.image.extract_patches`; with it a
-    `Dense` on the patches equals a convolution with kernel and stride
-    `patch_size` whose kernel is reshaped to `(ph * pw * C, filters)`.
+    `(B, H, W, C)` becomes `(B, N, ph * pw * C)`, `N = (H / ph) * (W / pw)`,
+    patches in row-major order and values in (row, column, channel) order, as in
+    `keras.ops.image.extract_patches`: a `Dense` on them equals a convolution of
+    kernel and stride `patch_size`, its kernel reshaped to `(ph * pw * C, filters)`.
     `PatchesToImage` is the inverse.
 
     Args:
-        patch_size: Patch height and width, an int or a pair `(ph, pw)`. The
-            image height and width must be multiples of it.
-        data_format: `"channels_last"` (`(B, H, W, C)`) or
-            `"channels_first"` (`(B, C, H, W)`). Defaults to
-            `keras.config.image_data_format()`. The patches are the same in
-            both cases.
+        patch_size: Patch height and width, an int or a pair, dividing the image size.
+        data_format: `"channels_last"` or `"channels_first"` (same patches); None
+            for `keras.config.image_data_format()`.
         **kwargs: Standard layer arguments (`name`, `dtype`, ...).
 
     Example:
@@ -62,7 +56,6 @@ class Patches(keras.layers.Layer):
         self.data_format = _check_data_format(data_format)
 
     def _image_dims(self, input_shape):
-        """Returns (height, width, channels) of an input shape."""
         check_rank("Patches", input_shape, 4, _image_layout(self.data_format))
         if self.data_format == "channels_first":
             return input_shape[2], input_shape[3], input_shape[1]
@@ -102,22 +95,16 @@ class Patches(keras.layers.Layer):
         return (input_shape[0], num_patches, patch_dim)
 
     def get_config(self):
-        config = super().get_config()
-        config.update({"patch_size": self.patch_size, "data_format": self.data_format})
-        return config
+        config = {"patch_size": self.patch_size, "data_format": self.data_format}
+        return {**super().get_config(), **config}
 
 
 @keras.saving.register_keras_serializable(package="keras_mlpmix")
 class PatchesToImage(keras.layers.Layer):
     """Puts flattened patches back together into images; inverts `Patches`.
 
-    Takes `(B, N, ph * pw * C)` in the layout `Patches` produces and returns
-    `(B, H, W, C)` (or `(B, C, H, W)`). Useful to look at what a model sees,
-    or to decode per-patch predictions back to pixels.
-
     Args:
-        image_size: Height and width of the images, an int or a pair. Each
-            must be a multiple of the matching patch size.
+        image_size: Image height and width, an int or a pair; multiples of `patch_size`.
         patch_size: Patch height and width, as given to `Patches`.
         data_format: Layout of the returned images; see `Patches`.
         **kwargs: Standard layer arguments (`name`, `dtype`, ...).
@@ -127,8 +114,7 @@ class PatchesToImage(keras.layers.Layer):
     >>> import numpy as np
     >>> from keras_mlpmix.layers import Patches, PatchesToImage
     >>> images = np.random.rand(2, 32, 32, 3).astype("float32")
-    >>> patches = Patches(8)(images)
-    >>> restored = PatchesToImage(image_size=32, patch_size=8)(patches)
+    >>> restored = PatchesToImage(image_size=32, patch_size=8)(Patches(8)(images))
     >>> bool(np.array_equal(np.asarray(restored), images))
     True
     """
@@ -189,20 +175,15 @@ class PatchesToImage(keras.layers.Layer):
         return (input_shape[0], *self.image_size, channels)
 
     def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "image_size": self.image_size,
-                "patch_size": self.patch_size,
-                "data_format": self.data_format,
-            }
-        )
-        return config
+        return {
+            **super().get_config(),
+            "image_size": self.image_size,
+            "patch_size": self.patch_size,
+            "data_format": self.data_format,
+        }
 
 
 def _image_layout(data_format: str) -> str:
-    return (
-        "(batch, channels, height, width)"
-        if data_format == "channels_first"
-        else "(batch, height, width, channels)"
-    )
+    if data_format == "channels_first":
+        return "(batch, channels, height, width)"
+    return "(batch, height, width, channels)"

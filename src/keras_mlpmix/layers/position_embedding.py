@@ -6,11 +6,7 @@ import keras
 from keras import ops
 
 from keras_mlpmix.errors import InvalidValueError
-from keras_mlpmix.layers.argument_checks import (
-    check_layer_keywords,
-    check_positive_int,
-    check_rank,
-)
+from keras_mlpmix.layers.argument_checks import check_positive_int, check_rank
 from keras_mlpmix.layers.numeric_input import NumericInputLayer
 
 
@@ -18,15 +14,12 @@ from keras_mlpmix.layers.numeric_input import NumericInputLayer
 class PositionEmbedding(NumericInputLayer):
     """Adds a learned embedding to each patch position.
 
-    Maps `(B, N, D)` to `(B, N, D)` by adding a trainable `(N, D)` table. The
-    table ties the layer to `num_patches`: an input with another number of
-    patches (another image or patch size) is rejected with an error rather
-    than broadcast.
+    Adds a trainable `(N, D)` table to `(B, N, D)` inputs; inputs with another
+    number of patches are refused, not broadcast.
 
     Args:
         num_patches: Number of patches `N` the embedding is learned for.
-        initializer: Initializer of the embedding table. Defaults to a normal
-            distribution with standard deviation 0.02.
+        initializer: Initializer of the table; None for a normal with stddev 0.02.
         **kwargs: Standard layer arguments (`name`, `dtype`, ...).
 
     Example:
@@ -34,13 +27,11 @@ class PositionEmbedding(NumericInputLayer):
     >>> import numpy as np
     >>> from keras_mlpmix.layers import PositionEmbedding
     >>> tokens = np.zeros((2, 64, 256), "float32")
-    >>> layer = PositionEmbedding(num_patches=64)
-    >>> tuple(layer(tokens).shape)
+    >>> tuple(PositionEmbedding(num_patches=64)(tokens).shape)
     (2, 64, 256)
     """
 
     def __init__(self, num_patches: int, initializer=None, **kwargs):
-        check_layer_keywords(type(self), kwargs)
         super().__init__(**kwargs)
         self.num_patches = check_positive_int("num_patches", num_patches)
         self.initializer = keras.initializers.get(
@@ -75,15 +66,9 @@ class PositionEmbedding(NumericInputLayer):
     def call(self, inputs):
         return ops.add(inputs, self.embedding)
 
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
     def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "num_patches": self.num_patches,
-                "initializer": keras.initializers.serialize(self.initializer),
-            }
-        )
-        return config
+        return {
+            **super().get_config(),
+            "num_patches": self.num_patches,
+            "initializer": keras.initializers.serialize(self.initializer),
+        }

@@ -10,24 +10,21 @@ from keras_mlpmix.layers.argument_checks import (
     check_bool,
     check_float,
     check_known_dims,
-    check_layer_keywords,
     check_positive_int,
     check_rank,
     check_rate,
 )
 from keras_mlpmix.layers.drop_path import DropPath
 from keras_mlpmix.layers.mlp import MLP
-from keras_mlpmix.layers.numeric_input import NumericInputLayer
+from keras_mlpmix.layers.numeric_input import NumericInputLayer, run_sublayer
 
 
 @keras.saving.register_keras_serializable(package="keras_mlpmix")
 class Affine(NumericInputLayer):
     """A per-channel scale and shift, `alpha * x + beta`: ResMLP's normalisation.
 
-    It replaces LayerNorm in ResMLP (Touvron et al., 2021, eq. 1) and takes
-    no statistics of its input, so it behaves the same in training and at
-    inference. `alpha` starts at one and `beta` at zero: a fresh layer is
-    the identity.
+    It replaces LayerNorm (Touvron et al., 2021, eq. 1) and takes no statistics;
+    `alpha` starts at one and `beta` at zero, so a fresh layer is the identity.
 
     Args:
         **kwargs: Standard layer arguments (`name`, `dtype`, ...).
@@ -37,14 +34,9 @@ class Affine(NumericInputLayer):
     >>> import keras, numpy as np
     >>> from keras_mlpmix.layers import Affine
     >>> tokens = np.random.rand(2, 16, 8).astype("float32")
-    >>> out = keras.ops.convert_to_numpy(Affine()(tokens))
-    >>> bool(np.allclose(out, tokens))  # the identity when fresh
+    >>> bool(np.allclose(keras.ops.convert_to_numpy(Affine()(tokens)), tokens))
     True
     """
-
-    def __init__(self, **kwargs):
-        check_layer_keywords(type(self), kwargs)
-        super().__init__(**kwargs)
 
     def build(self, input_shape):
         channels = input_shape[-1]
@@ -62,30 +54,18 @@ class Affine(NumericInputLayer):
     def call(self, inputs):
         return inputs * self.alpha + self.beta
 
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
 
 @keras.saving.register_keras_serializable(package="keras_mlpmix")
 class ResMLPBlock(NumericInputLayer):
     """One ResMLP block (Touvron et al., 2021, eq. 1-2).
 
-    A linear layer across the patches, the same for every channel, then a
-    channel MLP, the same for every patch. Each acts on an `Affine` of its
-    input, is scaled per channel by a learned LayerScale vector and added
-    back:
-
         Z = X + diag(ls1) (A Affine1(X) + b)       (A: N x N across patches)
         Y = Z + diag(ls2) MLP(Affine2(Z))          (hidden width 4 C)
 
-    The LayerScales start at `layer_scale_init`, small, so that a fresh
-    block is close to the identity. `A` is stored as in the equation,
-    `(output patch, input patch)`, and ties the block to the number of
-    patches `N`.
+    `A` is stored `(output patch, input patch)` and ties the block to `N`.
 
     Args:
-        channels_mlp_dim: Hidden width of the channel MLP; four times the
-            channels when None.
+        channels_mlp_dim: Hidden width of the channel MLP; 4 x channels if None.
         layer_scale_init: Initial value of both LayerScales (timm: 1e-4 for
             ResMLP-12, 1e-5 for ResMLP-24, 1e-6 for ResMLP-36 and -B24).
         dropout_rate: Dropout inside the channel MLP.
@@ -111,7 +91,6 @@ class ResMLPBlock(NumericInputLayer):
         approximate_gelu: bool = False,
         **kwargs,
     ):
-        check_layer_keywords(type(self), kwargs)
         super().__init__(**kwargs)
         self.channels_mlp_dim = (
             None
@@ -132,7 +111,6 @@ class ResMLPBlock(NumericInputLayer):
         check_rank("ResMLPBlock", input_shape, 3, "(batch, patches, channels)")
         check_known_dims("ResMLPBlock", input_shape, {1: "patch", 2: "channel"})
         num_patches, channels = input_shape[1], input_shape[2]
-        # The token projection is tied to the number of patches.
         self.input_spec = keras.InputSpec(ndim=3, axes={1: num_patches, 2: channels})
         self.token_norm.build(input_shape)
         self.channel_norm.build(input_shape)
@@ -161,28 +139,28 @@ class ResMLPBlock(NumericInputLayer):
         )
 
     def call(self, inputs, training=None):
-        # A X + b for every image at once; the bias first in the sum, as in
-        # SpatialGatingUnit, so that Keras's TensorFlow `add` keeps it on the
-        # patch axis. Sublayers run through `call`: see `NumericInputLayer`.
+        # The bias first, so that Keras's TensorFlow `add` keeps it on the patch axis
+        # (`AxisDense`). Sublayers skip `Layer.__call__`: see `NumericInputLayer`.
         tokens = ops.add(
-            self.token_bias, ops.matmul(self.token_kernel, self.token_norm.call(inputs))
+            self.token_bias,
+            ops.matmul(self.token_kernel, run_sublayer(self.token_norm, inputs)),
         )
-        x = inputs + self.drop_path.call(self.token_scale * tokens, training=training)
-        channels = self.mlp.call(self.channel_norm.call(x), training=training)
-        return x + self.drop_path.call(self.channel_scale * channels, training=training)
-
-    def compute_output_shape(self, input_shape):
-        return input_shape
+        x = inputs + run_sublayer(
+            self.drop_path, self.token_scale * tokens, training=training
+        )
+        channels = run_sublayer(
+            self.mlp, run_sublayer(self.channel_norm, x), training=training
+        )
+        return x + run_sublayer(
+            self.drop_path, self.channel_scale * channels, training=training
+        )
 
     def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "channels_mlp_dim": self.channels_mlp_dim,
-                "layer_scale_init": self.layer_scale_init,
-                "dropout_rate": self.dropout_rate,
-                "drop_path_rate": self.drop_path_rate,
-                "approximate_gelu": self.approximate_gelu,
-            }
-        )
-        return config
+        return {
+            **super().get_config(),
+            "channels_mlp_dim": self.channels_mlp_dim,
+            "layer_scale_init": self.layer_scale_init,
+            "dropout_rate": self.dropout_rate,
+            "drop_path_rate": self.drop_path_rate,
+            "approximate_gelu": self.approximate_gelu,
+        }

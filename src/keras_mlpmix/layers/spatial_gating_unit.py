@@ -9,34 +9,27 @@ from keras_mlpmix.errors import InvalidValueError
 from keras_mlpmix.layers.argument_checks import (
     check_epsilon,
     check_known_dims,
-    check_layer_keywords,
     check_rank,
 )
-from keras_mlpmix.layers.numeric_input import NumericInputLayer
+from keras_mlpmix.layers.numeric_input import NumericInputLayer, run_sublayer
 
 
 @keras.saving.register_keras_serializable(package="keras_mlpmix")
 class SpatialGatingUnit(NumericInputLayer):
     """Gates half of the channels with a linear projection of the other half.
 
-    The input `Z` of shape `(B, N, 2d)` is split along the channels into
-    `Z1` and `Z2`; `Z2` is normalised and projected across the patch axis by
-    a learned `(N, N)` matrix `W` and bias `b`, and gates `Z1` (Liu et al.,
-    2021, eq. 2-3):
+    For `Z = [Z1, Z2]` of shape `(B, N, 2d)`, split along the channels
+    (Liu et al., 2021, eq. 2-3):
 
         s(Z) = Z1 * (W LayerNorm(Z2) + b)
 
-    `W` is stored as in the equation, `(output patch, input patch)`. It
-    starts near zero and `b` at one, so a fresh unit passes `Z1` through
-    almost unchanged and the block starts close to an ordinary MLP. The
-    projection ties the layer to the number of patches `N`.
+    `W` is `(N, N)`, stored `(output patch, input patch)`; it starts near zero and
+    `b` at one, so a fresh unit nearly passes `Z1` through.
 
     Args:
-        layer_norm_epsilon: Epsilon of the LayerNorm on the gate half (1e-5,
-            as in timm's gMLP).
-        kernel_initializer: Initializer of `W`. Defaults to a normal
-            distribution with standard deviation 1e-6.
-        bias_initializer: Initializer of `b`. Defaults to ones.
+        layer_norm_epsilon: Epsilon of the LayerNorm on `Z2` (timm's gMLP).
+        kernel_initializer: Initializer of `W`; None for a normal with stddev 1e-6.
+        bias_initializer: Initializer of `b`.
         **kwargs: Standard layer arguments (`name`, `dtype`, ...).
 
     Example:
@@ -55,7 +48,6 @@ class SpatialGatingUnit(NumericInputLayer):
         bias_initializer="ones",
         **kwargs,
     ):
-        check_layer_keywords(type(self), kwargs)
         super().__init__(**kwargs)
         self.layer_norm_epsilon = check_epsilon(
             "layer_norm_epsilon", layer_norm_epsilon
@@ -90,24 +82,20 @@ class SpatialGatingUnit(NumericInputLayer):
 
     def call(self, inputs):
         z1, z2 = ops.split(inputs, 2, axis=-1)
-        # W Z2 for every image at once: (N, N) @ (B, N, d) broadcasts over B.
-        # The bias goes first in the sum: Keras's TensorFlow `add` would take
-        # an (N, 1) second operand for a channel bias when N == d.
-        return z1 * ops.add(self.bias, ops.matmul(self.kernel, self.norm.call(z2)))
+        # The bias goes first: Keras's TensorFlow `add` would take an (N, 1)
+        # second operand for a channel bias when N == d (see `AxisDense`).
+        return z1 * ops.add(
+            self.bias, ops.matmul(self.kernel, run_sublayer(self.norm, z2))
+        )
 
     def compute_output_shape(self, input_shape):
         channels = None if input_shape[2] is None else input_shape[2] // 2
         return (input_shape[0], input_shape[1], channels)
 
     def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "layer_norm_epsilon": self.layer_norm_epsilon,
-                "kernel_initializer": keras.initializers.serialize(
-                    self.kernel_initializer
-                ),
-                "bias_initializer": keras.initializers.serialize(self.bias_initializer),
-            }
-        )
-        return config
+        return {
+            **super().get_config(),
+            "layer_norm_epsilon": self.layer_norm_epsilon,
+            "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
+            "bias_initializer": keras.initializers.serialize(self.bias_initializer),
+        }

@@ -1,9 +1,4 @@
-"""The models of keras-mlpmix: one backbone per family, the classifier, presets.
-
-Each family is one module: `mlp_mixer`, `fnet`, `gmlp` and `resmlp` hold
-their backbone class and everything the shared machinery asks of them (see
-`keras_mlpmix.models.backbone`).
-"""
+"""The models of keras-mlpmix: one backbone per family, the classifier, presets."""
 
 from keras_mlpmix.models.backbone import Backbone, MatmulShape
 from keras_mlpmix.models.fnet import FNetBackbone

@@ -1,19 +1,4 @@
-"""The skeleton every backbone shares, and what each family adds to it.
-
-A family (MLP-Mixer, FNet, gMLP, ResMLP) is one module of this package: a
-`Backbone` subclass that passes its block to the skeleton and describes
-itself to the shared machinery, which never branches on the family:
-
-- `checkpoint_layouts` and `block_checkpoint_rules`: which published
-  checkpoint layouts hold its weights, and the name of each block weight
-  in them (with the axes of the weights tied to the patch grid);
-- `block_matmul_shapes`: the matrix products of one block, for FLOP counts
-  and the benchmarks' matmul ceiling;
-- `sharding`: how its MLPs split over a model-parallel mesh axis;
-- `uses_fusion_barrier`: whether its backward pass gains from the JAX
-  fusion barrier (`platform_choices.uses_fusion_barrier`);
-- `recipe_learning_rate`: the learning rate of the keras-io training recipe.
-"""
+"""The skeleton every backbone shares, and the hooks each family fills in."""
 
 from __future__ import annotations
 
@@ -41,6 +26,15 @@ from keras_mlpmix.weights.patch_grid import PatchAxes
 
 # Keyword arguments of every backbone besides its family's own.
 MODEL_KEYWORDS = frozenset({"name", "trainable"})
+
+# The Megatron split of a block's `mlp`: fc1 by output units, fc2 by input units.
+MLP_SHARDING = types.MappingProxyType(
+    {
+        r"(?:.*/)?mlp/fc1/kernel": (None, "model"),
+        r"(?:.*/)?mlp/fc1/bias": ("model",),
+        r"(?:.*/)?mlp/fc2/kernel": ("model", None),
+    }
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,11 +69,10 @@ class MatmulShape:
 
 @keras.saving.register_keras_serializable(package="keras_mlpmix")
 class FusionBarrier(keras.layers.Layer):
-    """The identity, through `platform_choices.fusion_barrier`.
+    """The identity, through `platform_choices.fusion_barrier`; it has no weights.
 
-    Backbones whose family sets `uses_fusion_barrier` put one before each
-    block where `platform_choices.uses_fusion_barrier()` holds (JAX on
-    CPU); it has no weights.
+    Put before each block where the family sets `uses_fusion_barrier` and
+    `platform_choices.uses_fusion_barrier()` holds (JAX on CPU).
     """
 
     def __init__(self, **kwargs):
@@ -96,39 +89,27 @@ class FusionBarrier(keras.layers.Layer):
 class Backbone(XLAModel):
     """Maps images to token features with a stack of all-MLP blocks.
 
-    The skeleton of MLP-Mixer (Tolstikhin et al., 2021, Fig. 1), which FNet
-    (Lee-Thorp et al., 2021), gMLP (Liu et al., 2021) and ResMLP (Touvron
-    et al., 2021) share when applied to images: each `(H, W, 3)` image is
-    cut into `N = (H / p) * (W / p)` patches, each patch is embedded
-    linearly into `hidden_dim` channels (the "stem", equal to a convolution
-    with kernel and stride `p`), an optional learned position embedding is
-    added, `num_blocks` blocks follow and a final normalisation closes the
-    stack. The output is `(B, N, hidden_dim)`. Images are channels-last,
-    `(B, H, W, 3)`, whatever `keras.config.image_data_format()` says.
-
-    The families differ only in their block and their final normalisation:
-    `MLPMixerBackbone`, `FNetBackbone`, `gMLPBackbone` and `ResMLPBackbone`
-    pass theirs to this class. Stochastic depth grows linearly with depth,
-    from 0 at the first block to `drop_path_rate` at the last (the rule of
-    Huang et al., 2016, as DeiT applies it; timm gives every block of its
-    `MlpMixer` the same rate). `compile()` picks XLA on TensorFlow as on
-    JAX (see `XLAModel`).
+    The MLP-Mixer skeleton (Tolstikhin et al., 2021, Fig. 1), shared by FNet,
+    gMLP and ResMLP: `(B, H, W, 3)` images (channels-last, whatever
+    `keras.config.image_data_format()` says) are cut into `N = (H / p) * (W / p)`
+    patches, embedded linearly into `hidden_dim` channels (the "stem"), given an
+    optional learned position embedding, then pass `num_blocks` blocks and a
+    final norm: the output is `(B, N, hidden_dim)`. Stochastic depth grows
+    linearly from 0 at the first block to `drop_path_rate` at the last (as in
+    DeiT; timm's `MlpMixer` gives every block the same rate). `compile()` picks
+    XLA on TensorFlow as on JAX (see `XLAModel`).
 
     Args:
-        block: Callable returning one block; called with the keyword
-            arguments `dropout_rate`, `drop_path_rate`, `approximate_gelu`,
-            `dtype` and `name`.
-        norm: Callable returning the final normalisation layer; called with
-            `dtype` and `name`.
-        image_size: Input height and width, an int or a pair. Each must be a
-            multiple of the matching patch size.
+        block: Callable returning one block, called with `dropout_rate`,
+            `drop_path_rate`, `approximate_gelu`, `dtype` and `name`.
+        norm: Callable returning the final norm, called with `dtype` and `name`.
+        image_size: Input height and width (int or pair), multiples of `patch_size`.
         patch_size: Patch height and width, an int or a pair.
         hidden_dim: Number of channels of the token features.
         num_blocks: Number of blocks.
         dropout_rate: Dropout inside the blocks' MLPs.
         drop_path_rate: Stochastic-depth rate of the last block.
-        use_position_embedding: Add a learned position embedding after the
-            stem.
+        use_position_embedding: Add a learned position embedding after the stem.
         approximate_gelu: Use the tanh approximation of GELU in the blocks.
         dtype: Dtype policy of every layer, e.g. `"mixed_bfloat16"`.
         name: Name of the model.
@@ -141,12 +122,13 @@ class Backbone(XLAModel):
     >>> backbone = MLPMixerBackbone(
     ...     image_size=32, patch_size=8, hidden_dim=16, num_blocks=2,
     ...     tokens_mlp_dim=8, channels_mlp_dim=32)
-    >>> images = np.random.rand(2, 32, 32, 3).astype("float32")
-    >>> tuple(backbone(images).shape)  # 4 x 4 patches of 16 channels
+    >>> tuple(backbone(np.zeros((2, 32, 32, 3), "float32")).shape)  # 4 x 4 patches
     (2, 16, 16)
     """
 
-    # What a family sets; see the module documentation.
+    # What a family sets: the checkpoint layouts of its weights (with
+    # `block_checkpoint_rules`), whether JAX's fusion barrier helps its backward
+    # pass, how its MLPs shard, and the keras-io recipe's learning rate.
     checkpoint_layouts: tuple[str, ...] = ()
     uses_fusion_barrier = False
     sharding: types.MappingProxyType = types.MappingProxyType({})
@@ -241,16 +223,11 @@ class Backbone(XLAModel):
 
     @classmethod
     def check_arguments(cls, kwargs: dict) -> None:
-        """Raises TypeError for any of `kwargs` that the family's constructor lacks.
-
-        The message names the closest valid argument, so that a misspelt
-        one is reported instead of ignored.
-        """
+        """Raises TypeError for unknown `kwargs`, naming the closest valid argument."""
         check_keywords(cls.__name__, kwargs, cls.argument_names())
 
     def get_config(self):
-        # A functional model's own config describes its graph; a backbone's
-        # config is its constructor arguments, from which it rebuilds the graph.
+        # The constructor arguments, from which the graph is rebuilt, not the graph.
         return {
             "name": self.name,
             "trainable": self.trainable,
@@ -304,26 +281,18 @@ class Backbone(XLAModel):
         )
 
     def feature_extractor(self, block_indices=None, feature_maps: bool = False):
-        """A model giving the tokens after some blocks: features for dense tasks.
+        """A model from images to the tokens after some blocks, for dense tasks.
 
-        The outputs of the chosen blocks, before the final normalisation,
-        by name (`"block_2"`, ...), as timm's `forward_intermediates` gives
-        them and keras-hub's `pyramid_outputs` name them. The model shares
-        this backbone's layers and weights (freeze them with
-        `backbone.trainable = False`), works with pretrained presets and
-        saves and loads like any functional Keras model. The output of the
-        last block, normalised by the backbone's `norm` layer, is the
-        backbone's own output.
+        Returns a `keras.Model` giving a dict of the chosen blocks' outputs,
+        before the final norm, keyed `"block_2"`, ... (timm's
+        `forward_intermediates`). It shares this backbone's layers and weights
+        and saves like any functional model.
 
         Args:
-            block_indices: Indices of the blocks (negative ones count from
-                the end), in any order; four evenly spaced blocks ending with
-                the last when None (`default_feature_blocks`).
-            feature_maps: Give `(B, H / p, W / p, C)` feature maps, the tokens
-                laid out on the patch grid, instead of `(B, N, C)` tokens.
-
-        Returns:
-            A `keras.Model` from images to a dict of feature tensors.
+            block_indices: Block indices in any order (negative ones count from
+                the end); `default_feature_blocks()` when None.
+            feature_maps: Give `(B, H / p, W / p, C)` maps on the patch grid
+                instead of `(B, N, C)` tokens.
 
         Raises:
             ValueError: for an index out of range or given twice.
@@ -335,8 +304,8 @@ class Backbone(XLAModel):
         >>> backbone = Backbone.from_preset("mixer_cifar100", num_blocks=4)
         >>> extractor = backbone.feature_extractor(feature_maps=True)
         >>> features = extractor(np.zeros((2, 64, 64, 3), "float32"))
-        >>> {name: tuple(value.shape) for name, value in features.items()}
-        {'block_0': (2, 8, 8, 256), 'block_1': (2, 8, 8, 256), 'block_2': (2, 8, 8, 256), 'block_3': (2, 8, 8, 256)}
+        >>> sorted(features), tuple(features["block_3"].shape)
+        (['block_0', 'block_1', 'block_2', 'block_3'], (2, 8, 8, 256))
         """
         feature_maps = check_bool("feature_maps", feature_maps)
         if block_indices is None:
@@ -348,17 +317,9 @@ class Backbone(XLAModel):
                 "`block_indices` must be None or a sequence of block indices. "
                 f"Received: block_indices={block_indices!r}."
             )
-        chosen = []
+        chosen, n = [], self.num_blocks
         for index in block_indices:
-            index = (
-                check_int(
-                    "block_indices",
-                    index,
-                    minimum=-self.num_blocks,
-                    maximum=self.num_blocks - 1,
-                )
-                % self.num_blocks
-            )
+            index = check_int("block_indices", index, minimum=-n, maximum=n - 1) % n
             if index in chosen:
                 raise InvalidValueError(
                     f"`block_indices` names block {index} twice. Received: "
@@ -414,10 +375,9 @@ class Backbone(XLAModel):
         """`(kernel, bias)` `PatchAxes` of a projection along the patch axis.
 
         Args:
-            kernel_tokens: `"in"` if the kernel sums over the patches (its
-                first axis), `"out"` if it gives one value per patch (its
-                second axis), `"both"` for an `(N, N)` map stored
-                `(output, input)`.
+            kernel_tokens: `"in"` (the kernel's first axis sums over patches),
+                `"out"` (its second axis has one value per patch) or `"both"`
+                (an `(N, N)` map stored `(output, input)`).
             bias_tokens: Whether the bias has one value per patch.
         """
         kernel = {
@@ -432,11 +392,9 @@ class Backbone(XLAModel):
     def matmul_shapes(self, batch_size: int = 1) -> list[MatmulShape]:
         """The matrix products of one forward pass of `batch_size` images.
 
-        Written in their canonical form, `(rows, contracted) x (contracted,
-        columns)`: mixing along the patches contracts the patch axis of all
-        `batch * C` channel columns, mixing along the channels the channel
-        axis of all `batch * N` tokens. Biases, norms, activations and
-        FNet's Fourier transform are not matrix products and are not counted.
+        In the form `(rows, contracted) x (contracted, columns)`; token mixing
+        contracts the patch axis of `batch * C` columns. Biases, norms,
+        activations and FNet's Fourier transform are not counted.
 
         Example:
 
@@ -465,10 +423,8 @@ class Backbone(XLAModel):
     def timm_architecture(self) -> dict:
         """The family's arguments of timm's `MlpMixer`, for comparisons with timm.
 
-        Layer classes are given by name, with their own arguments, as
-        `(name, kwargs)`: `timm.models.mlp_mixer` or `timm.layers` defines
-        them. The sizes common to every family (`img_size`, `patch_size`,
-        `num_blocks`, `embed_dim`) are the backbone's own.
+        Layer classes of `timm.models.mlp_mixer` or `timm.layers` are given as
+        `(name, kwargs)`; the sizes every family has (`img_size`...) are left out.
 
         Raises:
             ValueError: for a family timm does not implement (FNet).
@@ -481,34 +437,17 @@ class Backbone(XLAModel):
     def get_layout_map(cls, device_mesh, model_axis: str = "model"):
         """Returns a `keras.distribution.LayoutMap` sharding the MLPs over a mesh axis.
 
-        For model parallel training with `keras.distribution.ModelParallel`
-        (on the JAX backend, the one `keras.distribution` supports). The
-        MLPs hold almost all of the weights and are split the Megatron way
-        (Shoeybi et al., 2019, sec. 3): the first projection of every
-        token-mixing, channel-mixing, gMLP, FNet and ResMLP MLP is split by
-        its output units over `model_axis`, the second by its input units,
-        so that each device holds and computes a slice of the hidden layer
-        and one all-reduce sums the outputs. The stem, norms, position
-        embedding, gMLP's spatial projection, ResMLP's token projection and
-        a classifier's head are small and stay replicated. The batch is
-        split over the mesh's other axis by `ModelParallel(...,
-        batch_dim_name=...)`. Called on a family class it holds that
-        family's layout; called on `Backbone`, every family's.
-
-        In gMLP the first projection's output is cut in two halves for the
-        spatial gating unit, so with this layout each half lives on half of
-        the devices and XLA moves data for the gating product: the results
-        are exact, with some extra communication. Sharded widths (`D_S`,
-        `D_C`, `ffn_dim`) must be multiples of the size of `model_axis`.
+        For `keras.distribution.ModelParallel` on JAX; set it before the model is
+        built. Each MLP is split the Megatron way (Shoeybi et al., 2019, sec. 3):
+        fc1 by output units over `model_axis`, fc2 by input units, so one
+        all-reduce sums the outputs; all else stays replicated. gMLP's gating
+        halves then live on different devices (exact, with extra communication).
+        Sharded widths must be multiples of the size of `model_axis`. On
+        `Backbone` the map covers every family; on a family class, its own.
 
         Args:
             device_mesh: A `keras.distribution.DeviceMesh`.
             model_axis: Name of the mesh axis the MLPs are split over.
-
-        Returns:
-            A `LayoutMap`, to pass to `keras.distribution.ModelParallel`
-            before the model is built (variables take their layout when
-            they are created).
 
         Raises:
             TypeError: if `device_mesh` is not a `DeviceMesh`.
@@ -541,15 +480,12 @@ class Backbone(XLAModel):
                 f"{tuple(device_mesh.axis_names)}. Received: "
                 f"model_axis={model_axis!r}."
             )
-        families = [cls] if cls.sharding else _families(cls)
         patterns = {}
-        for family in families:
+        for family in [cls] if cls.sharding else _families(cls):
             patterns.update(family.sharding)
         layout_map = keras.distribution.LayoutMap(device_mesh)
         for pattern, axes in patterns.items():
-            layout_map[pattern] = tuple(
-                model_axis if axis == "model" else axis for axis in axes
-            )
+            layout_map[pattern] = tuple(model_axis if a == "model" else a for a in axes)
         return layout_map
 
     # Presets.
@@ -558,36 +494,22 @@ class Backbone(XLAModel):
     def from_preset(cls, preset, *, weights=None, **overrides):
         """Builds a backbone from a preset: a built-in name, a folder or a hub handle.
 
-        `preset` is a built-in preset's name (see `list_presets()`), a
-        preset folder written by `save_to_preset` (or
-        `ImageClassifier.save_to_preset`), or `"hf://owner/repo"`, such a
-        folder on the Hugging Face hub (needs `huggingface_hub`, the `hub`
-        extra). Called on `Backbone` it builds any family; called on a
-        family class, only that family's presets. Keyword arguments override
-        the preset's configuration; a misspelt one is an error. Overriding
-        `image_size` of a built-in preset rebuilds the backbone at another
-        resolution: the number of patches changes, and with it the shape of
-        the patch-tied weights, which pretrained weights are resized to (see
-        `keras_mlpmix.weights.patch_grid` and the guide on transfer at
-        another resolution).
+        Called on `Backbone` it builds any family, on a family class only that
+        family's presets. Overriding a built-in preset's `image_size` resizes its
+        patch-tied pretrained weights (see `keras_mlpmix.weights.patch_grid`).
 
         Args:
-            preset: A built-in preset name, e.g. `"mixer_b16_224"` or, with
-                pretrained weights, `"mixer_b16_224.goog_in21k"`; a preset
-                folder; or `"hf://owner/repo"`.
-            weights: `None` (default): the preset's weights if it has any
-                (a built-in pretrained preset's checkpoint, a folder's saved
-                weights), else fresh ones. `True`: the preset's weights (an
-                error if it has none). `False`: fresh weights. A path: a
-                checkpoint file (`.npz`, `.safetensors`, `.pth`, `.bin`), a
-                `.weights.h5` saved from the same architecture, or a folder
-                holding one; `"hf://owner/repo"`: such a file on the Hugging
-                Face hub.
-            **overrides: Constructor arguments replacing the preset's. With
-                the preset's own weights, only those that keep the weights'
-                shapes (`image_size` of a built-in preset, dropout and
-                drop-path rates, norm epsilons, `approximate_gelu`, `dtype`,
-                `name`, `trainable`).
+            preset: A built-in name (`list_presets()`), e.g. `"mixer_b16_224"`,
+                or `"mixer_b16_224.goog_in21k"` with pretrained weights; a folder
+                from `save_to_preset`; or `"hf://owner/repo"` (the `hub` extra).
+            weights: None: the preset's weights if any, else fresh ones; True: the
+                preset's (an error if none); False: fresh ones; or the path or
+                `"hf://owner/repo"` of a checkpoint (`.npz`, `.safetensors`, `.pth`,
+                `.bin`, a same-architecture `.weights.h5`) or a folder holding one.
+            **overrides: Constructor arguments replacing the preset's (a misspelt
+                one is an error); with the preset's weights, only those that keep
+                their shapes, e.g. a built-in preset's `image_size`, the rates,
+                epsilons, `approximate_gelu` or `dtype`.
 
         Raises:
             ValueError: for an unknown preset, a preset of another family,
@@ -615,19 +537,16 @@ class Backbone(XLAModel):
     def save_to_preset(self, directory, *, overwrite: bool = False, **metadata):
         """Saves the backbone as a preset folder that `from_preset` loads.
 
-        The folder has keras-hub's layout: `config.json` (the class and its
-        constructor arguments), `model.weights.h5` (the weights) and
-        `metadata.json` (Keras and keras-mlpmix versions, parameter count,
-        date, image size and what `metadata` adds). It loads on every
-        backend with the same outputs.
+        keras-hub's layout: `config.json`, `model.weights.h5` and `metadata.json`
+        (versions, parameter count, date, image size and `metadata`). It loads on
+        every backend with the same outputs.
 
         Args:
-            directory: The folder to write; it must not exist, or be empty,
-                unless `overwrite`.
+            directory: The folder to write; it must not exist or be empty, unless
+                `overwrite`.
             overwrite: Replace the files of an earlier preset in `directory`.
-            **metadata: Facts to record: `source`, `license`, `description`
-                (strings), `mean` and `std` (the normalisation the weights
-                expect).
+            **metadata: `source`, `license`, `description` (strings), `mean` and
+                `std` (the normalisation the weights expect).
 
         Example:
 

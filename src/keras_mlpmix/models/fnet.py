@@ -3,43 +3,36 @@
 from __future__ import annotations
 
 import functools
-import types
 
 import keras
 
 from keras_mlpmix.layers import FNetBlock
 from keras_mlpmix.layers.argument_checks import check_epsilon
-from keras_mlpmix.models.backbone import Backbone, MatmulShape
-
-_MLP = r"(?:.*/)?mlp"
+from keras_mlpmix.models.backbone import MLP_SHARDING, Backbone, MatmulShape
 
 
 @keras.saving.register_keras_serializable(package="keras_mlpmix")
 class FNetBackbone(Backbone):
     """FNet on image patches: token features mixed by Fourier transforms.
 
-    The encoder of Lee-Thorp et al., 2021 ("FNet: Mixing Tokens with Fourier
-    Transforms"), a text model, applied to patch embeddings as in the
-    keras-io all-MLP example: the `Backbone` skeleton with `FNetBlock`
-    layers and a final LayerNorm. The Fourier mixing has no weights, so
-    only the position embedding (on by default, as in FNet) ties the
-    backbone to its `image_size`. There is no official vision FNet and no
-    published checkpoint; the presets `fnet_s16_224` and `fnet_b16_224` are
-    this library's sizes.
+    The text encoder of Lee-Thorp et al., 2021, applied to patch embeddings as
+    in the keras-io all-MLP example: `Backbone` with `FNetBlock`s and a final
+    LayerNorm. Fourier mixing has no weights, so only the position embedding
+    (on by default) ties it to its `image_size`. There is no published vision
+    checkpoint; the presets `fnet_s16_224` and `fnet_b16_224` are this
+    library's sizes.
 
     Args:
-        image_size: Input height and width, an int or a pair; multiples of
-            `patch_size`.
+        image_size: Input height and width (int or pair), multiples of `patch_size`.
         patch_size: Patch height and width, an int or a pair.
         hidden_dim: Number of channels.
         num_blocks: Number of FNet blocks.
         ffn_dim: Hidden width of the feed-forward MLPs.
         dropout_rate: Dropout inside the MLPs.
-        drop_path_rate: Stochastic-depth rate of the last block, growing
-            linearly from 0 at the first.
+        drop_path_rate: Stochastic-depth rate of the last block (0 at the first).
         layer_norm_epsilon: Epsilon of every LayerNorm (FNet's 1e-12).
-        use_position_embedding: Add a learned position embedding after the
-            stem; Fourier mixing alone does not know where a patch lies.
+        use_position_embedding: Add a learned position embedding after the stem;
+            Fourier mixing alone does not know where a patch lies.
         approximate_gelu: Use the tanh approximation of GELU.
         dtype: Dtype policy of every layer.
         name: Name of the model.
@@ -55,16 +48,8 @@ class FNetBackbone(Backbone):
     (1, 16, 16)
     """
 
-    sharding = types.MappingProxyType(
-        {
-            rf"{_MLP}/fc1/kernel": (None, "model"),
-            rf"{_MLP}/fc1/bias": ("model",),
-            rf"{_MLP}/fc2/kernel": ("model", None),
-        }
-    )
-
-    # The keras-io example's learning rate for its FNet.
-    recipe_learning_rate = 0.001
+    sharding = MLP_SHARDING
+    recipe_learning_rate = 0.001  # The keras-io example's rate for its FNet.
 
     def __init__(
         self,
@@ -106,11 +91,11 @@ class FNetBackbone(Backbone):
         self.layer_norm_epsilon = layer_norm_epsilon
 
     def get_config(self):
-        config = super().get_config()
-        config.update(
-            {"ffn_dim": self.ffn_dim, "layer_norm_epsilon": self.layer_norm_epsilon}
-        )
-        return config
+        return {
+            **super().get_config(),
+            "ffn_dim": self.ffn_dim,
+            "layer_norm_epsilon": self.layer_norm_epsilon,
+        }
 
     def block_matmul_shapes(self, batch_size):
         tokens = batch_size * self.num_patches

@@ -3,46 +3,37 @@
 from __future__ import annotations
 
 import functools
-import types
 
 import keras
 
 from keras_mlpmix.layers import gMLPBlock
 from keras_mlpmix.layers.argument_checks import check_epsilon
-from keras_mlpmix.models.backbone import Backbone, MatmulShape
+from keras_mlpmix.models.backbone import MLP_SHARDING, Backbone, MatmulShape
 from keras_mlpmix.weights.layouts import COLUMN, SAME, Rule
-
-_MLP = r"(?:.*/)?mlp"
 
 
 @keras.saving.register_keras_serializable(package="keras_mlpmix")
 class gMLPBackbone(Backbone):
     """gMLP: images to token features with spatially gated MLPs.
 
-    The vision model of Liu et al., 2021 ("Pay Attention to MLPs"), without
-    its head: the `Backbone` skeleton with `gMLPBlock` layers and a final
-    LayerNorm. The spatial gating units project across patches, so the
-    backbone is tied to its `image_size`. The paper's sizes are presets
-    (`gmlp_ti16_224`, `gmlp_s16_224`, `gmlp_b16_224`); timm's checkpoints
-    load into them.
+    Liu et al., 2021 ("Pay Attention to MLPs"), without the head: `Backbone`
+    with `gMLPBlock`s and a final LayerNorm. The spatial gating units tie it to
+    its `image_size`. The paper's sizes are presets (`gmlp_ti16_224`,
+    `gmlp_s16_224`, `gmlp_b16_224`); timm's checkpoints load into them.
 
     Args:
-        image_size: Input height and width, an int or a pair; multiples of
-            `patch_size`.
+        image_size: Input height and width (int or pair), multiples of `patch_size`.
         patch_size: Patch height and width, an int or a pair.
         hidden_dim: Number of channels `d_model`.
         num_blocks: Number of gMLP blocks.
-        ffn_dim: Width `d_ffn` of the channel projection inside each block;
-            must be even.
+        ffn_dim: Width `d_ffn` of the channel projection in each block; even.
         dropout_rate: Dropout inside the MLPs.
-        drop_path_rate: Stochastic-depth rate of the last block, growing
-            linearly from 0 at the first.
-        layer_norm_epsilon: Epsilon of the blocks' input LayerNorms and the
-            final LayerNorm (1e-6, as in timm).
-        gate_layer_norm_epsilon: Epsilon of the LayerNorms inside the spatial
-            gating units (1e-5, as in timm).
-        use_position_embedding: Add a learned position embedding after the
-            stem. gMLP needs none, its spatial gating sees positions.
+        drop_path_rate: Stochastic-depth rate of the last block (0 at the first).
+        layer_norm_epsilon: Epsilon of the blocks' and the final LayerNorms (1e-6,
+            as in timm).
+        gate_layer_norm_epsilon: Epsilon of the spatial gating units' LayerNorms
+            (1e-5, as in timm).
+        use_position_embedding: Add a learned position embedding after the stem.
         approximate_gelu: Use the tanh approximation of GELU.
         dtype: Dtype policy of every layer.
         name: Name of the model.
@@ -60,17 +51,8 @@ class gMLPBackbone(Backbone):
 
     checkpoint_layouts = ("timm",)
     uses_fusion_barrier = True
-    # The spatial projection is (N, N) and stays replicated.
-    sharding = types.MappingProxyType(
-        {
-            rf"{_MLP}/fc1/kernel": (None, "model"),
-            rf"{_MLP}/fc1/bias": ("model",),
-            rf"{_MLP}/fc2/kernel": ("model", None),
-        }
-    )
-
-    # The keras-io example's learning rate for its gMLP.
-    recipe_learning_rate = 0.003
+    sharding = MLP_SHARDING  # The (N, N) spatial projection stays replicated.
+    recipe_learning_rate = 0.003  # The keras-io example's rate for its gMLP.
 
     def __init__(
         self,
@@ -120,15 +102,12 @@ class gMLPBackbone(Backbone):
         self.gate_layer_norm_epsilon = gate_layer_norm_epsilon
 
     def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "ffn_dim": self.ffn_dim,
-                "layer_norm_epsilon": self.layer_norm_epsilon,
-                "gate_layer_norm_epsilon": self.gate_layer_norm_epsilon,
-            }
-        )
-        return config
+        return {
+            **super().get_config(),
+            "ffn_dim": self.ffn_dim,
+            "layer_norm_epsilon": self.layer_norm_epsilon,
+            "gate_layer_norm_epsilon": self.gate_layer_norm_epsilon,
+        }
 
     def block_checkpoint_rules(self, layout, index, block):
         key = layout.key

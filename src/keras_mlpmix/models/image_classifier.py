@@ -43,28 +43,20 @@ PRESET_DEFAULT = _PresetDefault()
 class ImageClassifier(XLAModel):
     """Classifies images with a backbone, token pooling and a linear head.
 
-    The head of MLP-Mixer (Tolstikhin et al., 2021, Fig. 1), gMLP (Liu et
-    al., 2021) and ResMLP (Touvron et al., 2021): the backbone's token
-    features are averaged over the patches ("global average pooling") and a
-    dense layer gives the class logits. With `pooling=None` the head is
-    applied to every token instead, giving per-patch logits `(B, N, K)`
-    (timm's `global_pool=''`), for dense prediction. An optional
-    `ImagePreprocessor` in front lets the model take raw images of any size
-    (e.g. `uint8`); without it the inputs must already have the backbone's
-    size and normalisation. Images are channels-last, `(B, H, W, 3)`,
-    whatever `keras.config.image_data_format()` says. `compile()` picks XLA
-    on TensorFlow as on JAX (see `XLAModel`).
+    The head of MLP-Mixer, gMLP and ResMLP: tokens averaged over the patches,
+    then a dense layer; with `pooling=None`, per-patch logits `(B, N, K)`
+    (timm's `global_pool=''`). With a `preprocessor` it takes raw channels-last
+    images of any size, else images of the backbone's size and normalisation.
 
     Args:
         backbone: A `Backbone` (e.g. `MLPMixerBackbone`).
-        num_classes: Number of classes; the model returns that many logits.
-        pooling: `"avg"` (the papers'), `"max"`, or None for per-token
-            logits.
+        num_classes: Number of classes, i.e. of logits.
+        pooling: `"avg"` (the papers'), `"max"`, or None for per-token logits.
         dropout_rate: Dropout on the pooled features, before the head.
         preprocessor: Optional `ImagePreprocessor` applied first; its
             `image_size` must equal the backbone's.
-        head_dtype: Dtype policy of the head, e.g. `"float32"` for float32
-            logits under mixed precision. Defaults to the backbone's.
+        head_dtype: Dtype policy of the head (e.g. `"float32"` for float32
+            logits under mixed precision); defaults to the backbone's.
         name: Name of the model.
         trainable: Whether the weights are trainable.
 
@@ -119,8 +111,7 @@ class ImageClassifier(XLAModel):
         dtype = backbone.dtype_policy
 
         if preprocessor is None:
-            images = keras.Input(shape=backbone.input_shape[1:], name="images")
-            x = images
+            x = images = keras.Input(shape=backbone.input_shape[1:], name="images")
         else:
             images = keras.Input(shape=(None, None, 3), name="images")
             x = preprocessor(images)
@@ -144,8 +135,7 @@ class ImageClassifier(XLAModel):
         self.head_dtype = head_dtype
 
     def get_config(self):
-        # The constructor arguments, with the nested models serialised; see
-        # Backbone.get_config.
+        # The constructor arguments, nested models serialised (see Backbone.get_config).
         return {
             "name": self.name,
             "trainable": self.trainable,
@@ -213,17 +203,15 @@ class ImageClassifier(XLAModel):
     # Changing the head.
 
     def with_num_classes(self, num_classes: int, *, pooling=PRESET_DEFAULT):
-        """A new classifier on the same backbone with a fresh head.
+        """A new classifier with a fresh head on the same backbone.
 
-        timm's `reset_classifier`: the backbone (and its weights) is shared
-        with this classifier, not copied, so fine-tuning either changes
-        both; the preprocessor, dropout and head dtype are kept, the head
-        starts freshly initialised.
+        timm's `reset_classifier`: the backbone is shared, not copied; the
+        preprocessor, dropout and head dtype are kept.
 
         Args:
             num_classes: The new number of classes.
-            pooling: `"avg"`, `"max"` or None (per-token logits); defaults
-                to this classifier's.
+            pooling: `"avg"`, `"max"` or None (per-token logits); defaults to
+                this classifier's.
 
         Example:
 
@@ -258,39 +246,31 @@ class ImageClassifier(XLAModel):
     ):
         """Builds a classifier from a preset: a built-in name, a folder or a hub handle.
 
-        `preset` is as for `Backbone.from_preset`: a built-in name (see
-        `list_presets()`), a preset folder written by `save_to_preset`, or
-        `"hf://owner/repo"`. A folder's classifier comes back as it was
-        saved (head, pooling, dropout, preprocessing). With another
-        `num_classes` than the weights', everything but the head is loaded
-        and the head is freshly initialised, ready for fine-tuning; with
-        another `image_size` of a built-in preset, the weights tied to the
-        patch grid are resized.
+        `preset` is as for `Backbone.from_preset`; a folder's classifier comes
+        back as saved. With another `num_classes` than the weights', all but the
+        head is loaded and the head starts fresh, ready for fine-tuning.
 
         Args:
             preset: A preset name, e.g. `"gmlp_cifar100"` or, with pretrained
-                weights, `"mixer_b16_224.goog_in21k_ft_in1k"`; a preset
-                folder; or `"hf://owner/repo"`.
-            num_classes: Number of classes. Defaults to the preset's (1000
-                for the ImageNet sizes, 100 for the CIFAR-100 ones, the
-                checkpoint's for pretrained presets, the saved classifier's
-                for a folder).
-            include_preprocessing: Put an `ImagePreprocessor` with the
-                preset's normalisation in front, so that the model takes raw
-                images in `[0, 255]` of any size. Defaults to False for a
-                built-in preset and to what was saved for a folder.
-            pooling: See `ImageClassifier`; defaults to `"avg"`, or what
-                was saved.
-            dropout_rate: Dropout before the head. Defaults to the preset's.
-            head_dtype: See `ImageClassifier`; defaults to the backbone's,
-                or what was saved.
+                weights, `"mixer_b16_224.goog_in21k_ft_in1k"`; a preset folder;
+                or `"hf://owner/repo"`.
+            num_classes: Number of classes; defaults to the preset's (1000 for
+                the ImageNet sizes, 100 for the CIFAR-100 ones, else the
+                checkpoint's or the saved classifier's).
+            include_preprocessing: Put an `ImagePreprocessor` with the preset's
+                normalisation in front, for raw `[0, 255]` images of any size.
+                Defaults to False, or what a folder saved.
+            pooling: See `ImageClassifier`; defaults to `"avg"` or what was saved.
+            dropout_rate: Dropout before the head; defaults to the preset's.
+            head_dtype: See `ImageClassifier`; defaults to the backbone's or
+                what was saved.
             weights: Which weights to load; see `Backbone.from_preset`.
             **overrides: Backbone arguments replacing the preset's; see
                 `Backbone.from_preset`. A misspelt one is an error.
 
         Raises:
-            ValueError: for an unknown preset or overrides that do not fit
-                its weights.
+            ValueError: for an unknown preset or overrides that do not fit its
+                weights.
             TypeError: for an argument that neither the classifier nor the
                 preset's backbone takes.
 
@@ -350,21 +330,17 @@ class ImageClassifier(XLAModel):
     def save_to_preset(self, directory, *, overwrite: bool = False, **metadata):
         """Saves the classifier as a preset folder that `from_preset` loads.
 
-        The folder has keras-hub's layout: the backbone's `config.json` and
-        `model.weights.h5`, the classifier's `task.json` and
-        `task.weights.h5` (its head), and `metadata.json` (versions,
-        parameter count, date, image size, number of classes and what
-        `metadata` adds; a model built from a preset records that preset's
-        normalisation, source, licence and description unless `metadata`
-        says otherwise). It loads on every backend with the same logits.
+        The backbone's files (`Backbone.save_to_preset`) plus `task.json` and
+        `task.weights.h5`; `metadata.json` also records the classes and, unless
+        `metadata` says otherwise, a source preset's normalisation, source,
+        licence and description. It loads on every backend with the same logits.
 
         Args:
-            directory: The folder to write; it must not exist, or be empty,
-                unless `overwrite`.
+            directory: The folder to write; it must not exist or be empty, unless
+                `overwrite`.
             overwrite: Replace the files of an earlier preset in `directory`.
-            **metadata: Facts to record: `class_names` (one string per
-                class), `source`, `license`, `description` (strings), `mean`
-                and `std` (the normalisation the weights expect).
+            **metadata: `class_names` (one string per class), `source`,
+                `license`, `description` (strings), `mean` and `std`.
 
         Raises:
             ValueError: if `directory` is not empty (without `overwrite`) or

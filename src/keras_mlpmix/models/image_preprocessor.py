@@ -41,26 +41,20 @@ class ImagePreprocessor(keras.layers.Layer):
     """Resizes raw images to a backbone's size and normalises them.
 
     Takes channels-last `(B, H, W, C)` images of any size and numeric dtype
-    (whatever `keras.config.image_data_format()` says), typically
-    `uint8` or floats in `[0, 255]`, resizes them to `image_size` and returns
-    `(x * scale - mean) / std` per channel. The computation runs in float32
-    (resizing uint8 images directly would round); the result is cast to the
-    layer's compute dtype. The presets carry their checkpoints' `mean` and
-    `std` (e.g. 0.5 for MLP-Mixer and gMLP, mean 0 and std 1 for the miil
-    Mixer checkpoints, CIFAR-100's statistics for the CIFAR presets), see
-    `ImageClassifier.from_preset(..., include_preprocessing=True)`.
+    (e.g. `uint8` in `[0, 255]`) and returns `(resize(x) * scale - mean) / std`
+    per channel, computed in float32 (resizing uint8 would round) and cast to
+    the compute dtype. The presets carry their checkpoints' `mean` and `std`
+    (e.g. 0.5 for MLP-Mixer and gMLP); see `ImageClassifier.from_preset(...,
+    include_preprocessing=True)`.
 
     Args:
         image_size: Output height and width, an int or a pair.
-        mean: Subtracted after scaling: None (nothing), a finite number or
-            one per channel.
-        std: Divides after subtracting the mean: None (nothing), a finite
-            positive number or one per channel.
-        scale: A finite positive number that multiplies the resized images
-            first; `1 / 255` maps
-            `[0, 255]` to `[0, 1]`.
-        interpolation: Resize method, one of `"bilinear"`, `"nearest"`,
-            `"bicubic"`.
+        mean: Subtracted after scaling: None, a finite number or one per channel.
+        std: Divides after the mean: None, a finite positive number or one per
+            channel.
+        scale: Finite positive factor applied first; `1 / 255` maps `[0, 255]`
+            to `[0, 1]`.
+        interpolation: `"bilinear"`, `"nearest"` or `"bicubic"`.
         **kwargs: Standard layer arguments (`name`, `dtype`, ...).
 
     Example:
@@ -125,14 +119,11 @@ class ImagePreprocessor(keras.layers.Layer):
         return (input_shape[0], *self.image_size, input_shape[-1])
 
     def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "image_size": self.image_size,
-                "mean": self.mean,
-                "std": self.std,
-                "scale": self.scale,
-                "interpolation": self.interpolation,
-            }
-        )
-        return config
+        return {
+            **super().get_config(),
+            "image_size": self.image_size,
+            "mean": self.mean,
+            "std": self.std,
+            "scale": self.scale,
+            "interpolation": self.interpolation,
+        }

@@ -20,31 +20,24 @@ _CHANNEL_MLP = r"(?:.*/)?channel_mlp"
 class MLPMixerBackbone(Backbone):
     """MLP-Mixer: images to token features with token- and channel-mixing MLPs.
 
-    The model of Tolstikhin et al., 2021 ("MLP-Mixer: An all-MLP Architecture
-    for Vision"), without its head: the `Backbone` skeleton with
-    `MixerBlock` layers and a final LayerNorm. The token-mixing MLPs are
-    tied to the number of patches, so the backbone is tied to its
-    `image_size`. The paper's sizes are presets (`mixer_s32_224` ...
-    `mixer_h14_224`, see `list_presets()`); the official `.npz` and timm's
-    checkpoints load into them.
+    Tolstikhin et al., 2021, without the head: `Backbone` with `MixerBlock`s and
+    a final LayerNorm. The token-mixing MLPs tie it to its `image_size`. The
+    paper's sizes are presets (`mixer_s32_224` ... `mixer_h14_224`); the
+    official `.npz` and timm's checkpoints load into them.
 
     Args:
-        image_size: Input height and width, an int or a pair; multiples of
-            `patch_size`.
+        image_size: Input height and width (int or pair), multiples of `patch_size`.
         patch_size: Patch height and width, an int or a pair.
         hidden_dim: Number of channels `C`.
         num_blocks: Number of Mixer blocks.
         tokens_mlp_dim: Hidden width `D_S` of the token-mixing MLPs.
         channels_mlp_dim: Hidden width `D_C` of the channel-mixing MLPs.
         dropout_rate: Dropout inside the MLPs.
-        drop_path_rate: Stochastic-depth rate of the last block, growing
-            linearly from 0 at the first.
-        layer_norm_epsilon: Epsilon of every LayerNorm (1e-6, as in the
-            official code and timm).
-        use_position_embedding: Add a learned position embedding after the
-            stem. Mixer needs none, its token mixing sees positions.
-        approximate_gelu: Use the tanh approximation of GELU, as the official
-            Flax checkpoints do, instead of the exact form (timm's).
+        drop_path_rate: Stochastic-depth rate of the last block (0 at the first).
+        layer_norm_epsilon: Epsilon of every LayerNorm (1e-6, official and timm's).
+        use_position_embedding: Add a learned position embedding after the stem.
+        approximate_gelu: Use tanh-approximate GELU, as the official Flax
+            checkpoints do, instead of the exact form (timm's).
         dtype: Dtype policy of every layer.
         name: Name of the model.
         trainable: Whether the weights are trainable.
@@ -62,8 +55,7 @@ class MLPMixerBackbone(Backbone):
 
     checkpoint_layouts = ("official", "timm")
     uses_fusion_barrier = True
-    # Megatron-style: first projections split by output units, second ones by
-    # input units. The token MLP's fc1 bias is (D_S, 1).
+    # As MLP_SHARDING for both MLPs; the token MLP's fc1 bias is (D_S, 1).
     sharding = types.MappingProxyType(
         {
             rf"{_TOKEN_MLP}/fc1/kernel": (None, "model"),
@@ -74,9 +66,7 @@ class MLPMixerBackbone(Backbone):
             rf"{_CHANNEL_MLP}/fc2/kernel": ("model", None),
         }
     )
-
-    # The keras-io example's learning rate for its MLP-Mixer.
-    recipe_learning_rate = 0.005
+    recipe_learning_rate = 0.005  # The keras-io example's rate for its MLP-Mixer.
 
     def __init__(
         self,
@@ -123,15 +113,12 @@ class MLPMixerBackbone(Backbone):
         self.layer_norm_epsilon = layer_norm_epsilon
 
     def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "tokens_mlp_dim": self.tokens_mlp_dim,
-                "channels_mlp_dim": self.channels_mlp_dim,
-                "layer_norm_epsilon": self.layer_norm_epsilon,
-            }
-        )
-        return config
+        return {
+            **super().get_config(),
+            "tokens_mlp_dim": self.tokens_mlp_dim,
+            "channels_mlp_dim": self.channels_mlp_dim,
+            "layer_norm_epsilon": self.layer_norm_epsilon,
+        }
 
     def block_checkpoint_rules(self, layout, index, block):
         token_fc1, token_fc2 = block.token_mlp.fc1, block.token_mlp.fc2

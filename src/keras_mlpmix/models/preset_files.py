@@ -1,25 +1,8 @@
-"""Preset folders on disk, in keras-hub's layout.
+"""Preset folders on disk, in the layout of keras-hub's `utils/preset_utils.py`.
 
-A preset folder holds:
-
-- `config.json`: the backbone, serialised by Keras (class, module,
-  registered name and the constructor arguments), as keras-hub writes it;
-- `model.weights.h5`: the backbone's weights;
-- `task.json` and `task.weights.h5`, for a classifier: the
-  `ImageClassifier`'s serialised configuration (the backbone's nested in
-  it) and the weights that are not the backbone's (the head);
-- `metadata.json`: the Keras and keras-mlpmix versions, the parameter
-  count, the date, the tasks the backbone serves, and what keras-mlpmix
-  adds: the image size, the number of classes and their names, the
-  normalisation the weights expect (`mean`, `std`), the source, licence and
-  description, and the built-in preset the model came from.
-
-The names are keras-hub's (`keras_hub/src/utils/preset_utils.py`). Where
-ours differ: `metadata.json` records `keras_mlpmix_version` in place of
-`keras_hub_version` and the fields above besides keras-hub's; an image
-classifier's resizing and normalisation (`ImagePreprocessor`) are part of
-the model, saved inside `task.json`, where keras-hub keeps a separate
-`preprocessor.json`; and weights are never sharded.
+Unlike keras-hub's, `metadata.json` records `keras_mlpmix_version` and our own fields, a
+classifier's preprocessing is saved inside `task.json` (no `preprocessor.json`), and
+weights are never sharded.
 """
 
 from __future__ import annotations
@@ -45,7 +28,7 @@ TASK_CONFIG_FILE = "task.json"
 TASK_WEIGHTS_FILE = "task.weights.h5"
 METADATA_FILE = "metadata.json"
 
-# What `save_to_preset(**metadata)` may record, and the type of each.
+# What `save_to_preset(**metadata)` may record.
 METADATA_FIELDS = ("source", "license", "description", "class_names", "mean", "std")
 
 
@@ -97,10 +80,8 @@ def serialized_class(config: dict, path: str):
 def check_metadata(metadata: dict, num_classes: int | None) -> dict:
     """Validates `save_to_preset`'s `**metadata`; returns it with JSON values.
 
-    Raises:
-        TypeError: for an unknown field or a value of the wrong type.
-        ValueError: for class names that do not match the classes, or a
-            normalisation that is not three finite numbers (std positive).
+    Raises `TypeError` for an unknown field or a value of the wrong type, `ValueError`
+    for class names that do not match the classes or a bad `mean` or `std`.
     """
     check_keywords("save_to_preset", metadata, METADATA_FIELDS)
     checked = {}
@@ -132,16 +113,15 @@ def check_metadata(metadata: dict, num_classes: int | None) -> dict:
     for field, positive in (("mean", False), ("std", True)):
         value = metadata.get(field)
         if value is not None:
-            values = value if isinstance(value, (list, tuple)) else None
             if (
-                values is None
-                or len(values) != 3
+                not isinstance(value, (list, tuple))
+                or len(value) != 3
                 or not all(
                     isinstance(v, numbers.Real)
                     and not isinstance(v, bool)
                     and math.isfinite(v)
                     and (v > 0 or not positive)
-                    for v in values
+                    for v in value
                 )
             ):
                 raise InvalidValueError(
@@ -149,17 +129,16 @@ def check_metadata(metadata: dict, num_classes: int | None) -> dict:
                     f"{' and positive' if positive else ''}. Received: "
                     f"{field}={value!r}."
                 )
-            value = [float(v) for v in values]
+            value = [float(v) for v in value]
         checked[field] = value
     return checked
 
 
 def recorded_metadata(defaults: dict, given: dict, num_classes: int | None) -> dict:
-    """The metadata to write: `given` (validated) over the model's `defaults`.
+    """The metadata to write: `given` (validated) over `defaults`.
 
-    `defaults` are what `from_preset` learnt of the preset the model was
-    built from (`model.preset_metadata`); class names that no longer match
-    the number of classes are dropped.
+    `defaults` is `model.preset_metadata`; class names that no longer match the number
+    of classes are dropped.
     """
     checked = check_metadata(given, num_classes)
     recorded = {
@@ -233,7 +212,7 @@ def _metadata(backbone, count: int, tasks, extra: dict) -> dict:
 
 
 def write_backbone(backbone, directory, overwrite: bool, metadata: dict) -> None:
-    """Writes `config.json`, `model.weights.h5` and `metadata.json` of a backbone.
+    """Writes a backbone's `config.json`, `model.weights.h5` and `metadata.json`.
 
     Args:
         backbone: The backbone.
@@ -262,19 +241,14 @@ def write_classifier(classifier, directory, overwrite: bool, metadata: dict) -> 
     with _new_directory(directory, overwrite) as folder:
         _write_backbone_files(classifier.backbone, folder)
         _write_json(os.path.join(folder, TASK_CONFIG_FILE), _serialized(classifier))
-        keras.saving.save_weights(
-            classifier,
-            os.path.join(folder, TASK_WEIGHTS_FILE),
-            objects_to_skip=list(classifier.backbone._flatten_layers()),
-        )
+        task_weights = os.path.join(folder, TASK_WEIGHTS_FILE)
+        skip = list(classifier.backbone._flatten_layers())
+        keras.saving.save_weights(classifier, task_weights, objects_to_skip=skip)
+        count = classifier.count_params()
+        extra = {"num_classes": classifier.num_classes, **metadata}
         _write_json(
             os.path.join(folder, METADATA_FILE),
-            _metadata(
-                classifier.backbone,
-                classifier.count_params(),
-                ["ImageClassifier"],
-                {"num_classes": classifier.num_classes, **metadata},
-            ),
+            _metadata(classifier.backbone, count, ["ImageClassifier"], extra),
         )
 
 
@@ -283,12 +257,9 @@ def load_task_weights(classifier, path) -> None:
     backbone = set(id(v) for v in classifier.backbone.variables)
     own = [v for v in classifier.variables if id(v) not in backbone]
     before = [variable.numpy() for variable in own]
+    skip = list(classifier.backbone._flatten_layers())
     try:
-        keras.saving.load_weights(
-            classifier,
-            path,
-            objects_to_skip=list(classifier.backbone._flatten_layers()),
-        )
+        keras.saving.load_weights(classifier, path, objects_to_skip=skip)
     except Exception as error:
         for variable, value in zip(own, before, strict=True):
             variable.assign(value)

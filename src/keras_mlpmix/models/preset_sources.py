@@ -1,15 +1,4 @@
-"""Where a preset comes from, and the weights it brings.
-
-`from_preset` accepts three kinds of preset, each opened here into one
-interface (`BuiltinPreset`, `PresetDirectory`): a built-in name (a row of
-`presets.PRESETS`), a preset folder written by `save_to_preset`, or an
-`hf://owner/repo` handle, a preset folder on the Hugging Face hub. Its
-`weights` argument becomes a `WeightsLoader`: the built-in preset's
-checkpoint (downloaded and verified once into the Keras cache), the
-folder's saved weights, or a file of the user's. Nothing here imports a
-model class: classes are found by their registered names, as in a folder's
-`config.json`.
-"""
+"""Opening presets (built-in names, preset folders, `hf://` handles) and weights."""
 
 from __future__ import annotations
 
@@ -33,21 +22,12 @@ from keras_mlpmix.weights.loading import LoadReport, load_checkpoint
 logger = logging.getLogger("keras_mlpmix")
 
 HUB_PREFIX = "hf://"
-# Overrides that leave the shapes of a preset's weights as they are. A new
-# image size resizes the patch-tied weights of a checkpoint (see `patch_grid`).
-WEIGHT_PRESERVING_OVERRIDES = frozenset(
-    {
-        "image_size",
-        "dropout_rate",
-        "drop_path_rate",
-        "layer_norm_epsilon",
-        "gate_layer_norm_epsilon",
-        "approximate_gelu",
-        "dtype",
-        "name",
-        "trainable",
-    }
-)
+# Overrides that keep the shapes of a preset's weights (a checkpoint's patch-tied
+# weights are resized to a new image size, see `patch_grid`).
+WEIGHT_PRESERVING_OVERRIDES = frozenset({
+    "image_size", "dropout_rate", "drop_path_rate", "layer_norm_epsilon",
+    "gate_layer_norm_epsilon", "approximate_gelu", "dtype", "name", "trainable",
+})  # fmt: skip
 # Weight files a folder may hold, most preferred first.
 _FILE_KINDS = ((".weights.h5",), (".safetensors",), (".npz",), (".pth", ".pt", ".bin"))
 
@@ -60,9 +40,7 @@ def registered_class(name: str):
 def open_preset(preset):
     """Opens a built-in preset name, a preset folder or an `hf://` handle.
 
-    Raises:
-        TypeError: if `preset` is neither a string nor a path.
-        ValueError: if it names no built-in preset and no preset folder.
+    Raises `TypeError` for neither a string nor a path, `ValueError` for an unknown one.
     """
     if not isinstance(preset, (str, os.PathLike)):
         raise InvalidTypeError(
@@ -130,9 +108,8 @@ class BuiltinPreset:
         self.row = presets.get_preset(self.name)
 
     def backbone_class(self, requested):
-        return _check_family(
-            registered_class(self.row["backbone"]), requested, self.name
-        )
+        cls = registered_class(self.row["backbone"])
+        return _check_family(cls, requested, self.name)
 
     def backbone_config(self, overrides: dict) -> dict:
         return {"image_size": self.row["image_size"], **self.row["config"], **overrides}
@@ -186,12 +163,10 @@ class PresetDirectory:
             self.config, os.path.join(path, preset_files.CONFIG_FILE)
         )
         self.saved_metadata = preset_files.read_json(path, preset_files.METADATA_FILE)
-        task_path = os.path.join(path, preset_files.TASK_CONFIG_FILE)
-        self.task = (
-            preset_files.read_json(path, preset_files.TASK_CONFIG_FILE)["config"]
-            if os.path.isfile(task_path)
-            else None
-        )
+        task_file = preset_files.TASK_CONFIG_FILE
+        self.task = None
+        if os.path.isfile(os.path.join(path, task_file)):
+            self.task = preset_files.read_json(path, task_file)["config"]
 
     def backbone_class(self, requested):
         return _check_family(self.cls, requested, self.name)
@@ -242,9 +217,6 @@ class PresetDirectory:
         return {**saved, "preset": self.saved_metadata.get("preset")}
 
 
-# Weights.
-
-
 @dataclasses.dataclass(frozen=True)
 class CheckpointDownload:
     """A built-in preset's published checkpoint, fetched once into the cache."""
@@ -255,12 +227,8 @@ class CheckpointDownload:
     sha256: str | None
 
     def load(self, model) -> LoadReport:
-        path = download.fetch(
-            self.url,
-            f"{self.preset}.{self.format}",
-            format=self.format,
-            sha256=self.sha256,
-        )
+        name = f"{self.preset}.{self.format}"
+        path = download.fetch(self.url, name, format=self.format, sha256=self.sha256)
         return load_checkpoint(model, path, interpolate_patch_grid=True)
 
 
@@ -272,11 +240,7 @@ class KerasWeightsFile:
 
     def load(self, model) -> LoadReport:
         model.load_weights(self.path)
-        report = LoadReport(
-            source=self.path,
-            format="keras",
-            loaded=tuple(weight.path for weight in model.weights),
-        )
+        report = LoadReport(self.path, "keras", tuple(w.path for w in model.weights))
         logger.info("%s", report)
         return report
 
@@ -382,9 +346,6 @@ def _hub_snapshot(handle: str) -> str:
     return folder
 
 
-# Parameter counts, computed from the models rather than typed.
-
-
 @functools.cache
 def _backbone_parameters(backbone: str, config: tuple) -> int:
     with keras.StatelessScope(initialize_variables=False):
@@ -396,8 +357,10 @@ def _backbone_parameters(backbone: str, config: tuple) -> int:
 def parameter_count(name: str) -> int:
     """Weights of a built-in preset's classifier: its backbone and its head.
 
-    Computed by building the backbone with shapes only (no values, well
-    under a second even for Mixer-H/14), cached per architecture.
+    Built with shapes only (under a second for Mixer-H/14), cached per architecture.
+
+    Args:
+        name: A built-in preset name.
 
     Example:
 

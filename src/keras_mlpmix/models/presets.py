@@ -1,56 +1,6 @@
-"""The built-in presets: the papers' model sizes, the keras-io CIFAR-100 ones, checkpoints.
+"""The built-in presets: the papers' sizes, the keras-io CIFAR-100 ones, checkpoints.
 
-Each preset is a row of data, built from one set of defaults per kind:
-
-- `backbone`: the backbone class's name; `config`: its constructor
-  arguments except `image_size`, a column of its own;
-- `num_classes`: the width of the preset's head (a checkpoint's head for a
-  pretrained row); `head_dropout_rate`: the dropout before it;
-- `mean`, `std`: the per-channel normalisation of images scaled to [0, 1]
-  that `include_preprocessing=True` applies (a checkpoint's training
-  normalisation for a pretrained row);
-- `weights`: None for an architecture with freshly initialised weights, or
-  the checkpoint's `url`, its `format` (`"npz"`: the official MLP-Mixer
-  parameter tree; `"safetensors"`: a timm state dict) and its `sha256`
-  (None where no published hash is known; the file's structure is still
-  checked);
-- `description`, `source` (where the sizes or weights come from) and
-  `license` (the weights' licence where it is known, else None: timm's
-  configuration gives apache-2.0 for the checkpoints it hosts).
-
-Parameter counts are not typed here: `preset_sources.parameter_count`
-computes them from the built model, and the tests compare them with the
-papers' tables.
-
-- MLP-Mixer sizes: Tolstikhin et al., 2021, Table 1, named as in timm;
-  normalisation mean = std = 0.5 per channel (official and timm checkpoints).
-- gMLP sizes: Liu et al., 2021, Table 1 (30 blocks, patch 16); mean = std =
-  0.5, as timm's configuration and its `gmlp_s16_224.ra3_in1k` use.
-- ResMLP sizes: Touvron et al., 2021, as timm registers them (patch 16 and
-  384 channels at depths 12, 24 and 36; patch 8 and 768 channels for
-  ResMLP-B24), with timm's LayerScale initialisation (1e-4 at depth 12,
-  1e-5 at 24, 1e-6 at 36 and for B24); ImageNet's mean and std, as timm's
-  ResMLP checkpoints use. The CIFAR-100 ResMLP starts its LayerScale at
-  0.1, the value CaiT (Touvron et al., 2021) uses up to depth 18.
-- FNet sizes: there is no official vision FNet; `fnet_s16_224` and
-  `fnet_b16_224` are this library's, with Mixer-S and Mixer-B widths.
-- Pretrained checkpoints are named `<architecture>.<source>_<data>`. Those
-  hosted by timm on the Hugging Face hub (`timm/<tag>`, file
-  `model.safetensors`) keep timm's tags and run with exact GELU, like
-  timm. `official_*` names the `.npz` files released with the MLP-Mixer
-  paper (bucket `gs://mixer_models`, served over HTTPS from
-  `storage.googleapis.com/mixer_models`); they run with the tanh
-  approximation of GELU of the official Flax code. The ImageNet-21K-P
-  ("miil") weights take mean 0 and std 1.
-- CIFAR-100: the sizes of the keras-io example "Image classification with
-  modern MLP models" (32x32 inputs resized to 64, patch 8, 64 patches, 256
-  channels, 4 blocks, dropout 0.2 in the blocks and before the head). Its
-  models count 242,788 (Mixer), 621,924 (FNet) and 885,348 (gMLP)
-  trainable weights; ours count 512 more in each, for the final LayerNorm
-  the example lacks, and the Mixer 512 more per block, because our Mixer
-  block has the paper's two LayerNorms where the example shares one. The
-  example adapts a Normalization layer on the training set; these presets
-  use the CIFAR-100 training-set statistics instead.
+Parameter counts are computed from the models (`preset_sources.parameter_count`).
 """
 
 from __future__ import annotations
@@ -62,6 +12,7 @@ from keras_mlpmix.errors import InvalidTypeError, InvalidValueError
 _HALF = (0.5, 0.5, 0.5)
 _IMAGENET_MEAN = (0.485, 0.456, 0.406)
 _IMAGENET_STD = (0.229, 0.224, 0.225)
+# CIFAR-100 training-set statistics (the keras-io example adapts a Normalization).
 _CIFAR100_MEAN = (0.5071, 0.4865, 0.4409)
 _CIFAR100_STD = (0.2673, 0.2564, 0.2762)
 
@@ -215,11 +166,13 @@ _CIFAR = {
         hidden_dim=256,
         num_blocks=4,
         dropout_rate=0.2,
-        layer_scale_init=0.1,
+        layer_scale_init=0.1,  # CaiT's value up to depth 18 (Touvron et al., 2021).
     ),
 }
 ARCHITECTURES = {**_MIXERS, **_GMLPS, **_RESMLPS, **_FNETS, **_CIFAR}
 
+# Checkpoint rows are named `<architecture>.<source>_<data>`; timm's run with exact
+# GELU and the official `.npz` ones with tanh GELU, as their reference code does.
 _TIMM_HUB = "https://huggingface.co/timm/{tag}/resolve/main/model.safetensors"
 _OFFICIAL_BUCKET = "https://storage.googleapis.com/mixer_models/{path}"
 # ImageNet-21k (Google's release) and ImageNet-21K-P (Ridnik et al., 2021) heads.
@@ -408,12 +361,7 @@ def preset_names(backbone: str | None = None) -> list[str]:
 
 
 def get_preset(name: str) -> dict:
-    """Returns a copy of the row of preset `name`.
-
-    Raises:
-        TypeError: if `name` is not a string.
-        ValueError: if there is no preset `name`; the message lists them all.
-    """
+    """A copy of the row of preset `name`; if unknown, a `ValueError` lists them all."""
     if not isinstance(name, str):
         raise InvalidTypeError(
             f"A preset name must be a string. Received: {name!r} of type "
@@ -427,14 +375,12 @@ def get_preset(name: str) -> dict:
 
 
 def list_presets() -> dict[str, dict]:
-    """Returns every built-in preset's row, by name (copies: edit them freely).
+    """Returns a copy of every built-in preset's row, by name.
 
-    `keras-mlpmix presets` prints them as a table, with each preset's
-    parameter count (`preset_sources.parameter_count`).
-
-    Returns:
-        A dict from preset name to a copy of its row (see this module's
-        documentation for the fields).
+    A row holds `backbone` (the class name), `config` (its arguments but `image_size`),
+    `image_size`, `num_classes`, `head_dropout_rate`, `mean` and `std` (normalisation
+    of images in [0, 1]), `weights` (None, or the checkpoint's `url`, `format` and
+    `sha256`), `description`, `source` and `license`; `keras-mlpmix presets` lists them.
 
     Example:
 

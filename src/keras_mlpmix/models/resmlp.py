@@ -3,45 +3,36 @@
 from __future__ import annotations
 
 import functools
-import types
 
 import keras
 
 from keras_mlpmix.layers import Affine, ResMLPBlock
 from keras_mlpmix.layers.argument_checks import check_float, check_positive_int
-from keras_mlpmix.models.backbone import Backbone, MatmulShape
+from keras_mlpmix.models.backbone import MLP_SHARDING, Backbone, MatmulShape
 from keras_mlpmix.weights.layouts import BROADCASTABLE, COLUMN, SAME, Rule
-
-_MLP = r"(?:.*/)?mlp"
 
 
 @keras.saving.register_keras_serializable(package="keras_mlpmix")
 class ResMLPBackbone(Backbone):
     """ResMLP: images to token features with linear token mixing and LayerScale.
 
-    The model of Touvron et al., 2021 ("ResMLP: Feedforward networks for
-    image classification with data-efficient training"), without its head:
-    the `Backbone` skeleton with `ResMLPBlock` layers and a final `Affine`
-    in place of LayerNorm. The linear maps across patches tie the backbone
-    to its `image_size`. timm's sizes are presets (`resmlp_12_224`,
-    `resmlp_24_224`, `resmlp_36_224`, `resmlp_big_24_224`) and its
-    checkpoints load into them.
+    Touvron et al., 2021, without the head: `Backbone` with `ResMLPBlock`s and
+    a final `Affine` in place of LayerNorm. The linear maps across patches tie
+    it to its `image_size`. timm's sizes are presets (`resmlp_12_224` ...
+    `resmlp_big_24_224`) and its checkpoints load into them.
 
     Args:
-        image_size: Input height and width, an int or a pair; multiples of
-            `patch_size`.
+        image_size: Input height and width (int or pair), multiples of `patch_size`.
         patch_size: Patch height and width, an int or a pair.
         hidden_dim: Number of channels `C`.
         num_blocks: Number of ResMLP blocks.
         channels_mlp_dim: Hidden width of the channel MLPs; `4 * hidden_dim`
-            when None, as in the paper.
+            (the paper's) when None.
         layer_scale_init: Initial value of every LayerScale (timm: 1e-4 at
             depth 12, 1e-5 at 24, 1e-6 at 36 and for ResMLP-B24).
         dropout_rate: Dropout inside the channel MLPs.
-        drop_path_rate: Stochastic-depth rate of the last block, growing
-            linearly from 0 at the first.
-        use_position_embedding: Add a learned position embedding after the
-            stem. ResMLP needs none, its token mixing sees positions.
+        drop_path_rate: Stochastic-depth rate of the last block (0 at the first).
+        use_position_embedding: Add a learned position embedding after the stem.
         approximate_gelu: Use the tanh approximation of GELU.
         dtype: Dtype policy of every layer.
         name: Name of the model.
@@ -58,17 +49,8 @@ class ResMLPBackbone(Backbone):
     """
 
     checkpoint_layouts = ("timm",)
-    # The token projection is (N, N) and stays replicated.
-    sharding = types.MappingProxyType(
-        {
-            rf"{_MLP}/fc1/kernel": (None, "model"),
-            rf"{_MLP}/fc1/bias": ("model",),
-            rf"{_MLP}/fc2/kernel": ("model", None),
-        }
-    )
-
-    # The keras-io example has no ResMLP; this is its gMLP's rate.
-    recipe_learning_rate = 0.003
+    sharding = MLP_SHARDING  # The (N, N) token projection stays replicated.
+    recipe_learning_rate = 0.003  # The keras-io example has no ResMLP: its gMLP's.
 
     def __init__(
         self,
@@ -112,14 +94,11 @@ class ResMLPBackbone(Backbone):
         self.layer_scale_init = layer_scale_init
 
     def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "channels_mlp_dim": self.channels_mlp_dim,
-                "layer_scale_init": self.layer_scale_init,
-            }
-        )
-        return config
+        return {
+            **super().get_config(),
+            "channels_mlp_dim": self.channels_mlp_dim,
+            "layer_scale_init": self.layer_scale_init,
+        }
 
     def block_checkpoint_rules(self, layout, index, block):
         key = layout.key

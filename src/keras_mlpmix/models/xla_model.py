@@ -1,4 +1,4 @@
-"""The model base class: XLA where it was measured to pay, all-or-nothing weight loads."""
+"""The model base class: XLA where measured to pay, all-or-nothing weight loads."""
 
 from __future__ import annotations
 
@@ -13,25 +13,15 @@ from keras_mlpmix.layers.numeric_input import check_real
 class XLAModel(keras.Model):
     """A `keras.Model` whose `compile` picks XLA on TensorFlow on CPU too.
 
-    Keras resolves `jit_compile="auto"` to XLA on JAX, and on TensorFlow
-    only when a GPU is present. Here `"auto"` also means XLA on TensorFlow
-    on CPU, unless `run_eagerly=True`, where it was measured to pay (see
-    `platform_choices.compiles_with_xla_by_default`). On JAX and PyTorch
-    `"auto"` keeps Keras's meaning (XLA on JAX, eager PyTorch). Pass
-    `jit_compile=False` or `True` to choose yourself. The compile
-    configuration saved with a model keeps `"auto"`, so a model saved on
-    one backend compiles as that backend's default on another, and a
-    reloaded model resumes training with its optimizer and loss.
-
-    `load_weights` loads everything or changes nothing: if Keras refuses a
-    file part-way (weights of another model, another image or patch size,
-    another number of classes), every weight is put back as it was.
-
-    Called on a tensor that it cannot take (another rank or size, strings,
-    complex numbers), it says so in a `ValueError` or `TypeError` that
-    names the shape it takes, instead of failing inside a backend.
-
-    `Backbone` and `ImageClassifier` derive from `XLAModel`.
+    Keras resolves `jit_compile="auto"` to XLA on JAX and on TensorFlow with a
+    GPU; here it also means XLA on TensorFlow on CPU, where it was measured to
+    pay (`platform_choices.compiles_with_xla_by_default`), unless
+    `run_eagerly=True`. The saved compile configuration keeps `"auto"`, so a
+    model reloaded on another backend compiles as that backend's default and
+    resumes training with its optimizer and loss. `load_weights` loads
+    everything or changes nothing. Inputs it cannot take (another rank or size,
+    strings, complex numbers) raise a `ValueError` or `TypeError` naming the
+    shape it takes.
 
     Example:
 
@@ -81,8 +71,8 @@ class XLAModel(keras.Model):
 
         Args:
             *args: Positional arguments of `keras.Model.compile`.
-            jit_compile: `"auto"` (XLA on TensorFlow and JAX, eager on
-                PyTorch), `True` or `False`.
+            jit_compile: `"auto"` (XLA on TensorFlow and JAX, eager on PyTorch),
+                `True` or `False`.
             **kwargs: Keyword arguments of `keras.Model.compile`.
         """
         super().compile(*args, jit_compile=jit_compile, **kwargs)
@@ -94,11 +84,7 @@ class XLAModel(keras.Model):
             self.jit_compile = True
 
     def compile_from_config(self, config):
-        """Compiles the model from `get_compile_config()`, as Keras does on load.
-
-        Keras skips this step for a model whose `compile` is overridden;
-        `XLAModel`'s only adds XLA, so the saved configuration applies.
-        """
+        """Compiles as saved, which Keras skips when `compile` is overridden."""
         self.compile(**keras.saving.deserialize_keras_object(config))
         if self.built:
             self.optimizer.build(self.trainable_variables)
@@ -110,12 +96,9 @@ class XLAModel(keras.Model):
     def load_weights(self, filepath, *args, **kwargs):
         """Loads a `.weights.h5` or `.keras` file's weights, all or nothing.
 
-        As `keras.Model.load_weights`; if the load fails part-way, every
-        weight gets its previous value back before the error is raised.
-
         Raises:
-            ValueError: if the file's weights do not fit the model; the
-                message names the file, the model and Keras's reason.
+            ValueError: if the file's weights do not fit the model; every weight
+                then keeps its value.
         """
         before = [variable.numpy() for variable in self.variables]
         try:

@@ -20,34 +20,30 @@ def _reflect(index, size: int):
 class RandomZoomRotation(keras.layers.Layer):
     """Zooms and rotates each image by a random amount, during training only.
 
-    The augmentation of `keras.layers.RandomZoom` followed by
-    `keras.layers.RandomRotation`, done in one bilinear resampling over the
-    whole batch: each image is rotated by an angle drawn uniformly from
-    `[-rotation_factor, rotation_factor] * 2 pi` and its height and width
-    are zoomed independently by factors drawn from
-    `[-zoom_factor, zoom_factor]` (positive zooms out, as in Keras);
-    pixels that come from outside the image mirror the image at its edges
-    (Keras's `"reflect"` fill). The Keras layers resample image by image
-    on PyTorch, which makes training there several times slower; this layer
-    costs about the same on every backend. At inference it returns its
-    input unchanged (cast to the layer's compute dtype).
+    `keras.layers.RandomZoom` then `RandomRotation` in one bilinear resampling of
+    the batch: angles uniform in `[-rotation_factor, rotation_factor] * 2 pi`,
+    height and width zooms drawn independently from `[-zoom_factor, zoom_factor]`
+    (positive zooms out); outside pixels mirror the edges (Keras's `"reflect"`).
+    The Keras layers resample image by image on PyTorch, several times slower;
+    this costs about the same on every backend. At inference it returns its
+    input, cast to the compute dtype.
 
     Args:
-        rotation_factor: Largest rotation, as a fraction of a full turn,
-            in [0, 1).
+        rotation_factor: Largest rotation, as a fraction of a turn, in [0, 1).
         zoom_factor: Largest relative zoom, in [0, 1).
         seed: Seed of the random draws.
         **kwargs: Standard layer arguments (`name`, `dtype`, ...).
 
     Example:
 
+    >>> import keras
     >>> import numpy as np
     >>> from keras_mlpmix.training import RandomZoomRotation
     >>> images = np.random.rand(4, 32, 32, 3).astype("float32")
     >>> layer = RandomZoomRotation(rotation_factor=0.02, zoom_factor=0.2, seed=0)
     >>> tuple(layer(images, training=True).shape)
     (4, 32, 32, 3)
-    >>> bool(np.all(np.asarray(layer(images)) == images))  # inference
+    >>> bool(np.all(keras.ops.convert_to_numpy(layer(images)) == images))  # inference
     True
     """
 
@@ -118,12 +114,9 @@ class RandomZoomRotation(keras.layers.Layer):
         return tuple(input_shape)
 
     def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "rotation_factor": self.rotation_factor,
-                "zoom_factor": self.zoom_factor,
-                "seed": self.seed,
-            }
-        )
-        return config
+        return {
+            **super().get_config(),
+            "rotation_factor": self.rotation_factor,
+            "zoom_factor": self.zoom_factor,
+            "seed": self.seed,
+        }

@@ -16,8 +16,7 @@ from keras_mlpmix.layers.argument_checks import (
 from keras_mlpmix.models import Backbone, preset_sources
 from keras_mlpmix.training.random_zoom_rotation import RandomZoomRotation
 
-# The fraction of each weight that the example's optimizer (TF-Addons AdamW,
-# weight_decay=1e-4) removed at every step, whatever the learning rate.
+# The fraction of each weight the example's TF-Addons AdamW removed per step.
 PUBLISHED_DECAY_PER_STEP = 1e-4
 
 
@@ -25,31 +24,23 @@ PUBLISHED_DECAY_PER_STEP = 1e-4
 class Recipe:
     """How the keras-io example "Image classification with modern MLP models" trains.
 
-    AdamW on sparse categorical cross-entropy from logits, a random
-    horizontal flip, zoom (up to 20%) and rotation (up to 2% of a turn)
-    of the training images, 10% of the training set held out for
-    validation, the learning rate halved when the validation loss stalls
-    for 5 epochs and training stopped when it stalls for 10. Accuracy and
-    top-5 accuracy are reported. The small rotation is this recipe's own
-    (the example flips and zooms only); `rotation_factor=0` removes it.
+    AdamW on sparse categorical cross-entropy from logits; random horizontal flip,
+    zoom (up to 20%) and rotation (up to 2% of a turn, this recipe's own:
+    `rotation_factor=0` removes it); 10% held out for validation; the learning
+    rate halved after 5 epochs without progress, training stopped after 10.
+    Reports accuracy and top-5 accuracy.
 
-    Weight decay: Keras 3's `AdamW`, like PyTorch's and the AdamW paper
-    (Loshchilov & Hutter, 2019), removes `learning_rate * weight_decay` of
-    each weight per step; the TF-Addons `AdamW` behind the example's
-    published results removed `weight_decay` (1e-4) per step. The default
-    `weight_decay` here is therefore `1e-4 / learning_rate` (0.02 at the
-    MLP-Mixer's 0.005), which removes the same amount per step at the
-    starting learning rate; the example's literal 1e-4 would decay about
-    200 times less.
+    Weight decay: Keras 3's `AdamW` removes `learning_rate * weight_decay` of each
+    weight per step; the TF-Addons one behind the published results removed 1e-4.
+    The default `weight_decay`, `1e-4 / learning_rate` (0.02 at 0.005), matches it
+    at the starting rate; a literal 1e-4 would decay about 200 times less.
 
     Args:
         learning_rate: AdamW's starting learning rate.
-        weight_decay: AdamW's decoupled weight decay, `None` for
-            `1e-4 / learning_rate`.
+        weight_decay: Decoupled weight decay; `None` for `1e-4 / learning_rate`.
         batch_size: Images per step.
         epochs: Most epochs to train.
-        validation_split: Fraction of the training images held out to
-            choose the best epoch, in [0, 1).
+        validation_split: Fraction held out to choose the best epoch, in [0, 1).
         flip: Flip training images horizontally at random.
         rotation_factor: Largest random rotation, as a fraction of a turn.
         zoom_factor: Largest random zoom.
@@ -89,15 +80,12 @@ class Recipe:
     def for_preset(cls, preset, **changes):
         """The recipe with the learning rate of the preset's family.
 
-        The keras-io example's rates: 0.005 for MLP-Mixer, 0.001 for FNet,
-        0.003 for gMLP; ResMLP, which the example lacks, takes gMLP's
-        (`Backbone.recipe_learning_rate`).
+        0.005 for MLP-Mixer, 0.001 for FNet, 0.003 for gMLP and ResMLP (which the
+        example lacks); see `Backbone.recipe_learning_rate`.
 
         Args:
-            preset: A preset name (see `list_presets()`), a preset folder
-                or an `hf://` handle, as for `ImageClassifier.from_preset`.
-            **changes: Fields to set; `None` values are ignored, so that
-                unset command-line options keep the defaults.
+            preset: A preset name, folder or `hf://` handle, as for `from_preset`.
+            **changes: Fields to set; `None` values (unset options) are ignored.
         """
         check_keywords(
             "Recipe.for_preset", changes, (f.name for f in dataclasses.fields(cls))
@@ -118,7 +106,7 @@ class Recipe:
         return keras.Sequential(layers, name="augmentation")
 
     def compile(self, model: keras.Model, **kwargs) -> None:
-        """Compiles `model` (which returns logits) with the recipe's optimizer and loss."""
+        """Compiles `model` (it returns logits) with the recipe's optimizer and loss."""
         model.compile(
             optimizer=keras.optimizers.AdamW(
                 learning_rate=self.learning_rate, weight_decay=self.weight_decay
@@ -156,9 +144,7 @@ class Recipe:
     ):
         """Trains `classifier` on `images` with augmentation; returns the History.
 
-        The augmentation runs in a model wrapped around `classifier`, so
-        `classifier` itself stays free of it: save `classifier`, not the
-        wrapper.
+        The augmentation runs in a wrapper model: save `classifier`, not the wrapper.
 
         Args:
             classifier: A model taking `images` and returning logits.

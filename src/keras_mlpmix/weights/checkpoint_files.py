@@ -1,23 +1,7 @@
 """Checkpoint files: recognising their format, checking them, reading and writing them.
 
-Three containers hold the published MLP-Mixer, gMLP and ResMLP weights:
-
-- `"npz"`: a NumPy `.npz` archive, as released with the MLP-Mixer paper;
-- `"safetensors"`: a safetensors file, as timm hosts on the Hugging Face hub;
-- `"torch"`: a file written by `torch.save` (timm's `.pth` / `.bin`), read
-  with `torch.load(weights_only=True)` when PyTorch is installed.
-
-Every file is checked before any of its tensors is used. A zip archive
-(`.npz`, and `.pth` files of PyTorch >= 1.6) must have its central
-directory and a correct CRC-32 for every member; a safetensors file must
-have a well-formed header (every entry a known dtype, a shape and offsets
-that agree with it) whose tensors exactly fill the rest of the file. Every
-tensor must hold real numbers (floats or integers): strings, objects,
-booleans and complex numbers are refused, since no weight holds them. A
-truncated download fails these checks; what they cannot see is a changed
-byte inside a tensor, which only a SHA-256 of the whole file (see
-`keras_mlpmix.weights.download`) covers. Every error is a
-`CheckpointFileError` that names the file and what is wrong with it.
+`"npz"`: the official MLP-Mixer archives; `"safetensors"` and `"torch"` (`.pth`,
+`.bin`, read with `torch.load(weights_only=True)`): timm's state dicts.
 """
 
 from __future__ import annotations
@@ -36,22 +20,14 @@ FORMATS = ("npz", "safetensors", "torch")
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _PICKLE_PROTOCOL_2_PLUS = b"\x80"
-# The safetensors dtypes that hold real numbers, as little-endian NumPy types.
-# BF16 has no NumPy type: it is read as 16-bit integers and widened.
+# Real-number safetensors dtypes as little-endian NumPy types; BF16 is read as
+# 16-bit integers and widened, having no NumPy type.
 _SAFETENSORS_DTYPES = {
-    "F64": "<f8",
-    "F32": "<f4",
-    "F16": "<f2",
-    "BF16": "<u2",
-    "I64": "<i8",
-    "I32": "<i4",
-    "I16": "<i2",
-    "I8": "i1",
-    "U64": "<u8",
-    "U32": "<u4",
-    "U16": "<u2",
-    "U8": "u1",
-}
+    "F64": "<f8", "F32": "<f4", "F16": "<f2", "BF16": "<u2",
+    "I64": "<i8", "I32": "<i4", "I16": "<i2", "I8": "i1",
+    "U64": "<u8", "U32": "<u4", "U16": "<u2", "U8": "u1",
+}  # fmt: skip
+_ENTRY_KEYS = {"dtype", "shape", "data_offsets"}
 # Limits that no real checkpoint reaches; beyond them a header is hostile.
 _MAX_HEADER_BYTES = 100 * 2**20
 _MAX_RANK = 8
@@ -71,11 +47,7 @@ def check_format(format: str | None) -> None:
 
 
 def detect_format(path) -> str:
-    """Returns the format of the checkpoint file at `path`, from its first bytes.
-
-    Raises:
-        CheckpointFileError: if the file is empty or of no known format.
-    """
+    """The format of the checkpoint at `path`, from its first bytes; raises if none."""
     with open(path, "rb") as file:
         start = file.read(9)
     if start.startswith(_ZIP_MAGIC):
@@ -95,7 +67,8 @@ def detect_format(path) -> str:
 def check_integrity(path, format: str) -> None:
     """Raises `CheckpointFileError` if the file is truncated or corrupt.
 
-    See the module documentation for what is and is not detected.
+    Checks zip CRC-32s and that a safetensors header is well formed and fills the file.
+    A changed byte inside a tensor needs the SHA-256 check of `weights.download`.
     """
     check_format(format)
     size = os.path.getsize(path)
@@ -110,18 +83,12 @@ def check_integrity(path, format: str) -> None:
 def read_tensors(path, format: str) -> dict[str, np.ndarray]:
     """Checks the file, then returns its tensors by name, as real NumPy arrays.
 
-    Raises:
-        CheckpointFileError: if the file is not a valid file of `format`, or
-            holds a tensor that is not an array of real numbers.
-        ImportError: for `format="torch"` without PyTorch installed.
+    Raises `CheckpointFileError` for an invalid file or a tensor of non-real numbers,
+    and `ImportError` for `format="torch"` without PyTorch.
     """
     check_integrity(path, format)
-    if format == "npz":
-        tensors = _read_npz(path)
-    elif format == "safetensors":
-        tensors = _read_safetensors(path)
-    else:
-        tensors = _read_torch(path)
+    read = {"npz": _read_npz, "safetensors": _read_safetensors}.get(format, _read_torch)
+    tensors = read(path)
     for name, value in tensors.items():
         if value.dtype.kind not in "fiu":
             raise CheckpointFileError(
@@ -240,11 +207,7 @@ def _safetensors_header(path, size: int) -> dict:
     data_size = size - 8 - header_length
     spans = []
     for tensor, entry in header.items():
-        if not isinstance(entry, dict) or set(entry) != {
-            "dtype",
-            "shape",
-            "data_offsets",
-        }:
+        if not isinstance(entry, dict) or set(entry) != _ENTRY_KEYS:
             raise malformed(f"entry {tensor!r} is not {{dtype, shape, data_offsets}}")
         dtype, shape, offsets = entry["dtype"], entry["shape"], entry["data_offsets"]
         if dtype not in _SAFETENSORS_DTYPES:

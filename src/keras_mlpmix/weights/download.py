@@ -1,13 +1,6 @@
-"""Fetching checkpoint files once into the Keras cache, verified.
+"""Fetching checkpoint files once into the Keras cache, verified on every use.
 
-Files go to `$KERAS_HOME/keras_mlpmix/checkpoints/` (`~/.keras/...` by
-default). A file is verified before it is used, every time: against its
-SHA-256 when one is known, and always for structural integrity (see
-`keras_mlpmix.weights.checkpoint_files`). A download goes to a temporary
-name first and takes its cache name only once verified, so an interrupted
-or bad download never becomes a cache entry. A cache entry that no longer
-verifies (a disk error, a file changed by hand) is reported, removed and
-downloaded again.
+Files go to `$KERAS_HOME/keras_mlpmix/checkpoints/` (`~/.keras/...` by default).
 """
 
 from __future__ import annotations
@@ -58,23 +51,20 @@ def verification_problem(path, format: str, sha256: str | None) -> str | None:
 
 
 def fetch(url: str, file_name: str, *, format: str, sha256: str | None = None) -> str:
-    """Returns the verified cache file of `url`, downloading it if needed.
+    """Returns the path of the verified cache file of `url`, downloading it if needed.
+
+    A download takes its cache name only once verified; a cached file that no longer
+    verifies is removed and downloaded again.
 
     Args:
-        url: Where the checkpoint is published (`https://`, `http://` or
-            `file://`).
+        url: Where the checkpoint is published (`https://`, `http://`, `file://`).
         file_name: Name of the cached file.
         format: Its checkpoint format, for the structural check.
         sha256: Its expected SHA-256, or None if none is known.
 
-    Returns:
-        The path of the verified file.
-
     Raises:
-        ValueError: if the downloaded file's hash differs from `sha256`, or
-            it is truncated or corrupt; nothing is kept.
-        OSError: if the download fails (including a transfer cut short of
-            the announced length); nothing is kept.
+        ValueError: if the download fails verification; nothing is kept.
+        OSError: if the download fails or is cut short; nothing is kept.
     """
     directory = cache_directory()
     # get_file falls back to /tmp when its folder does not exist yet.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 import keras
-import numpy as np
 
 from keras_mlpmix.errors import InvalidValueError
 from keras_mlpmix.weights import checkpoint_files
@@ -18,27 +17,22 @@ _SUFFIXES = {".npz": "npz", ".safetensors": "safetensors"}
 def export_checkpoint(model, path, format: str | None = None) -> None:
     """Writes the weights of `model` as a checkpoint that `load_checkpoint` reads.
 
-    The inverse of `load_checkpoint`: `"npz"` writes the parameter tree of
-    the official MLP-Mixer checkpoints (MLP-Mixer only), `"safetensors"`
-    timm's state dict (MLP-Mixer, gMLP and ResMLP), so that timm's own
-    model, or the official Flax one, can load weights fine-tuned here.
-    Weights are written in float32.
+    `"npz"` writes the official MLP-Mixer parameter tree (MLP-Mixer only),
+    `"safetensors"` timm's state dict (MLP-Mixer, gMLP, ResMLP); weights are float32.
 
     Args:
         model: A `Backbone` (no head is written) or an `ImageClassifier`.
         path: The file to write.
-        format: `"npz"` or `"safetensors"`; taken from the suffix of `path`
-            when None.
+        format: `"npz"` or `"safetensors"`; from the suffix of `path` when None.
 
     Raises:
-        ValueError: if the format is unknown, the model's family has no
-            weights in that layout, or the model has weights the layout has
-            no place for (e.g. a position embedding).
+        ValueError: for an unknown format, a family without that layout, or weights
+            the layout has no place for (e.g. a position embedding).
         TypeError: if `model` is not a Backbone or ImageClassifier.
 
     Example:
 
-    >>> import tempfile, os
+    >>> import os, tempfile
     >>> from keras_mlpmix.models import Backbone
     >>> from keras_mlpmix.weights import export_checkpoint
     >>> backbone = Backbone.from_preset(
@@ -72,9 +66,7 @@ def export_checkpoint(model, path, format: str | None = None) -> None:
         )
     tensors = {
         rule.source: rule.layout.to_checkpoint(
-            np.asarray(
-                keras.ops.convert_to_numpy(keras.ops.cast(rule.target, "float32"))
-            )
+            keras.ops.convert_to_numpy(keras.ops.cast(rule.target, "float32"))
         )
         for rule in rules
     }

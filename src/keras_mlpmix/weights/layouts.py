@@ -1,20 +1,7 @@
 """Checkpoint layouts: how published checkpoints name and lay out their tensors.
 
-Two layouts hold the published weights of these models:
-
-- `OFFICIAL`: the Flax parameter tree of the `.npz` files released with the
-  MLP-Mixer paper, flattened with `/` (`MixerBlock_0/LayerNorm_0/scale`).
-  Dense kernels are `(in, out)` and convolutions `(H, W, in, out)`, which
-  are Keras's layouts. The Flax model uses tanh-approximate GELU.
-- `TIMM`: timm's PyTorch state dicts (`blocks.0.norm1.weight`), stored as
-  safetensors or `.pth` files. `Linear` weights are `(out, in)` and
-  convolutions `(out, in, H, W)`; timm uses exact GELU.
-
-A model is loaded from a layout through `Rule`s, one per weight: which
-checkpoint tensor fills which Keras variable, the `Layout` that converts
-between the two arrays, and which axes run over the patch grid. Each family
-writes its own rules (`Backbone.checkpoint_rules`); this module only knows
-the layouts' conventions, never a model.
+`OFFICIAL` is the Flax tree of the MLP-Mixer `.npz` files, `TIMM` timm's state dicts;
+each family's `Backbone.checkpoint_rules` maps its weights to them with `Rule`s.
 """
 
 from __future__ import annotations
@@ -50,8 +37,7 @@ class Transposed(Layout):
     def to_keras(self, array):
         return array.T
 
-    def to_checkpoint(self, array):
-        return array.T
+    to_checkpoint = to_keras
 
 
 class Column(Layout):
@@ -68,7 +54,7 @@ class Column(Layout):
 
 
 class Broadcastable(Layout):
-    """A per-channel vector stored as `(1, 1, C)`, as timm's `Affine`, for a `(C,)` one."""
+    """A per-channel `(C,)` vector stored as `(1, 1, C)`, as in timm's `Affine`."""
 
     def checkpoint_shape(self, keras_shape):
         return (1, 1, *keras_shape)
@@ -82,12 +68,10 @@ class Broadcastable(Layout):
 
 @dataclasses.dataclass(frozen=True)
 class ConvKernel(Layout):
-    """A patch-embedding convolution kernel for the Dense `stem` on `Patches`.
+    """A patch-embedding convolution kernel, `"HWIO"` (Flax) or `"OIHW"` (PyTorch).
 
-    `Patches` flattens each patch in (row, column, channel) order, so the
-    kernel in `(height, width, in, out)` layout reshapes directly to the
-    stem's `(height * width * in, out)`. `order` is the checkpoint's axis
-    order: `"HWIO"` (Flax) or `"OIHW"` (PyTorch).
+    `Patches` flattens patches in (row, column, channel) order, so an HWIO kernel
+    reshapes directly to the Dense `stem`'s `(height * width * in, out)`.
     """
 
     patch_size: tuple[int, int]
@@ -129,10 +113,8 @@ class Rule:
         source: The tensor's name in the checkpoint.
         target: The Keras variable it fills.
         layout: How the checkpoint array converts to the variable's.
-        head: Marks the classification head, which a model with another
-            number of classes (or none) leaves out instead of failing.
-        patch_axes: The axes of the variable that run over the patch grid,
-            for a weight tied to the number of patches; None otherwise.
+        head: Marks the classification head, left out (not an error) if it does not fit.
+        patch_axes: The variable's `PatchAxes` over the patch grid, or None.
     """
 
     source: str
@@ -150,8 +132,7 @@ class CheckpointLayout:
         name: `"official"` or `"timm"`.
         description: What the layout is, for messages.
         formats: The file formats that hold it (see `checkpoint_files`).
-        approximate_gelu: Whether its checkpoints were trained with the tanh
-            form of GELU.
+        approximate_gelu: Whether its checkpoints were trained with tanh GELU.
         separator: Between the parts of a tensor name.
         stem_name: Name of the patch embedding.
         norm_name: Name of the normalisation before the head.
@@ -194,32 +175,20 @@ class CheckpointLayout:
 
         Args:
             prefix: The projection's name in the checkpoint.
-            layer: A layer with `kernel` and `bias` variables in Keras's
-                `(in, out)` layout.
-            bias_layout: How the bias is stored (`COLUMN` for projections
-                along the patch axis).
+            layer: A layer with `kernel` and `bias` variables, kernel `(in, out)`.
+            bias_layout: How the bias is stored (`COLUMN` along the patch axis).
             head: Whether this is the classification head.
-            patch_axes: `(kernel_axes, bias_axes)`, `PatchAxes` of the two
-                variables for a projection tied to the patch grid.
+            patch_axes: `(kernel_axes, bias_axes)` for a projection over the patches.
         """
         kernel_axes, bias_axes = patch_axes or (None, None)
+        kernel = self.key(prefix, self.kernel)
         return [
-            Rule(
-                self.key(prefix, self.kernel),
-                layer.kernel,
-                self.kernel_layout,
-                head,
-                kernel_axes,
-            ),
+            Rule(kernel, layer.kernel, self.kernel_layout, head, kernel_axes),
             Rule(self.key(prefix, "bias"), layer.bias, bias_layout, head, bias_axes),
         ]
 
     def norm(self, prefix, layer, scale: str = "gamma", offset: str = "beta"):
-        """The rules of a normalisation's scale and offset under `prefix`.
-
-        `scale` and `offset` name the layer's variables (a LayerNorm's
-        `gamma` and `beta` by default).
-        """
+        """The rules of a normalisation's variables `scale`, `offset` at `prefix`."""
         return [
             Rule(self.key(prefix, self.scale), getattr(layer, scale)),
             Rule(self.key(prefix, "bias"), getattr(layer, offset)),
@@ -227,12 +196,9 @@ class CheckpointLayout:
 
     def stem(self, prefix, layer, patch_size):
         """The rules of the patch embedding, a convolution in the checkpoint."""
+        kernel = ConvKernel(patch_size, self.conv_order)
         return [
-            Rule(
-                self.key(prefix, self.kernel),
-                layer.kernel,
-                ConvKernel(patch_size, self.conv_order),
-            ),
+            Rule(self.key(prefix, self.kernel), layer.kernel, kernel),
             Rule(self.key(prefix, "bias"), layer.bias),
         ]
 

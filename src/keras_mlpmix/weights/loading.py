@@ -1,11 +1,7 @@
 """Loading checkpoints into models, all or nothing.
 
-The loader knows checkpoint files and layouts, not models: it loads into
-any model that describes itself (see `Checkpointable`), as the backbones and
-the classifier of `keras_mlpmix.models` do. Each family's backbone writes
-the rules that name, for each of its weights, the checkpoint tensor that
-fills it; the loader reads the file, checks every tensor against its rule
-and assigns them only when all fit.
+The loader knows files and layouts, not models: each family's backbone writes the rules
+that name the checkpoint tensor of each of its weights (see `Checkpointable`).
 """
 
 from __future__ import annotations
@@ -28,10 +24,7 @@ _LISTED = 8  # Offending names listed in an error message, the rest counted.
 
 
 class Checkpointable(Protocol):
-    """What a model provides to be loaded from, or exported to, a checkpoint.
-
-    `Backbone` and `ImageClassifier` provide it.
-    """
+    """What a loadable, exportable model provides (`Backbone`, `ImageClassifier`)."""
 
     name: str
     approximate_gelu: bool
@@ -53,12 +46,9 @@ class LoadReport:
         format: Its format (`"npz"`, `"safetensors"` or `"torch"`).
         loaded: Paths of the model weights filled from the checkpoint.
         interpolated: Those of `loaded` resized to the model's patch grid.
-        kept_initial: Paths of the model weights left as initialised: the
-            head, when the checkpoint's has another size or is missing.
-        ignored: Checkpoint tensors not used: the head, when the model has
-            none or one of another size.
-        notes: Other remarks, e.g. a GELU form that differs from the one
-            the checkpoint was trained with.
+        kept_initial: Model weights left as initialised (a head that does not fit).
+        ignored: Checkpoint tensors not used (a head the model lacks or cannot fit).
+        notes: Other remarks, e.g. a GELU form other than the checkpoint's.
 
     Example:
 
@@ -113,49 +103,34 @@ def load_checkpoint(
 ) -> LoadReport:
     """Loads an official MLP-Mixer or a timm checkpoint file into a model.
 
-    Reads the official `.npz` files of the MLP-Mixer paper (MLP-Mixer only),
-    timm's `model.safetensors` (MLP-Mixer, gMLP and ResMLP) and, with
-    PyTorch installed, timm's `.pth` / `.bin` files. Every checkpoint tensor
-    is mapped by name to one weight of the model and rearranged to Keras's
-    layout; the load succeeds only if every tensor is used and every weight
-    is filled with an array of the right shape holding finite real numbers.
-    Otherwise a `ValueError` lists the missing, unexpected, mis-shaped and
-    invalid tensors and the model is left unchanged: NaN or infinite values
-    in a checkpoint are refused, since no trained model holds them.
-
-    One exception serves fine-tuning: the classification head. Loading into
-    a `Backbone` leaves the checkpoint's head out; loading into an
-    `ImageClassifier` whose number of classes differs from the checkpoint's
-    keeps the classifier's freshly initialised head. The returned report
-    (also logged at INFO level to the `keras_mlpmix` logger) says so.
-
-    A model built for another image size with the same patch size has
-    another patch grid: with `interpolate_patch_grid=True`, the weights tied
-    to it are resized (see `keras_mlpmix.weights.patch_grid`).
+    Reads the official `.npz` files (MLP-Mixer only), timm's `.safetensors` (MLP-Mixer,
+    gMLP, ResMLP) and, with PyTorch installed, timm's `.pth` / `.bin`. Each tensor
+    must fill one weight, with the right shape and finite real values, and each weight
+    be filled; otherwise a `ValueError` lists what is wrong and nothing is loaded. The
+    exception is the head: a `Backbone` leaves it out, and an `ImageClassifier` with
+    another number of classes keeps its own; the report (logged at INFO) says so.
 
     Args:
-        model: A `Backbone` or `ImageClassifier` whose family has weights in
-            the file's layout.
+        model: A `Backbone` or `ImageClassifier` whose family has the file's layout.
         path: The checkpoint file.
-        format: `"npz"` (official layout), `"safetensors"` or `"torch"`
-            (timm layout); detected from the file's first bytes when None.
-        interpolate_patch_grid: Resize the weights tied to the patch grid
-            when the checkpoint's grid differs from the model's; otherwise
-            such a difference is an error.
-        checkpoint_grid: `(rows, columns)` of patches the checkpoint was
-            trained with. Inferred as square from its weights when None.
+        format: `"npz"` (official layout), `"safetensors"` or `"torch"` (timm
+            layout); detected from the file's first bytes when None.
+        interpolate_patch_grid: Resize the weights tied to the patch grid when the
+            checkpoint's grid differs from the model's (see `weights.patch_grid`);
+            otherwise such a difference is an error.
+        checkpoint_grid: `(rows, columns)` of the checkpoint's patches; inferred as
+            square when None.
 
     Returns:
         A `LoadReport`.
 
     Raises:
-        ValueError: if the file is not a valid checkpoint of `format`, or
-            its tensors do not fit the model.
+        ValueError: if the file is invalid or its tensors do not fit the model.
         TypeError: if `model` is not a Backbone or ImageClassifier.
 
     Example:
 
-    >>> import tempfile, os
+    >>> import os, tempfile
     >>> from keras_mlpmix.models import ImageClassifier
     >>> from keras_mlpmix.weights import export_checkpoint, load_checkpoint
     >>> def small(num_classes):
@@ -164,8 +139,7 @@ def load_checkpoint(
     ...         hidden_dim=8, num_blocks=1, tokens_mlp_dim=4, channels_mlp_dim=16)
     >>> path = os.path.join(tempfile.mkdtemp(), "model.safetensors")
     >>> export_checkpoint(small(1000), path)
-    >>> report = load_checkpoint(small(10), path)
-    >>> report.kept_initial
+    >>> load_checkpoint(small(10), path).kept_initial
     ('head/kernel', 'head/bias')
     """
     check_checkpointable(model)
@@ -244,17 +218,9 @@ def assign(
 ) -> LoadReport:
     """Fills the weights named by `rules` from `tensors`, all or nothing.
 
-    Checks, before assigning anything, that every rule's tensor exists, is
-    an array of finite real numbers and fits (after resizing the patch
-    grid, if allowed), that no tensor is left over and that every weight of
-    `model` has a rule. The head rules (`rule.head`) are the exception: if
-    any of them does not fit, the whole head is kept as initialised and
-    reported; the tensors named in `head_sources` are reported as not used
-    when the head is not loaded.
-
-    Raises:
-        ValueError: listing missing, unexpected, mis-shaped and invalid
-            tensors.
+    A head (`rule.head`) that is missing or of another size is kept as initialised and
+    the tensors in `head_sources` reported as not used. Any other missing, unexpected,
+    mis-shaped or invalid tensor, or unfilled weight, is a `ValueError`.
     """
     fitter = _Fitter(model.patch_grid, interpolate_patch_grid, checkpoint_grid)
     planned, missing, mismatched = [], [], []
@@ -332,19 +298,14 @@ class _Fitter:
         self.resized = []
 
     def fit(self, rule, tensor):
-        """Converts `tensor` for `rule.target`: `(value, problem, shape_problem)`.
-
-        `value` is the Keras-layout array, or None with `problem` saying why;
-        `shape_problem` tells a tensor of another shape from an invalid one.
-        """
+        """Returns `(value, None, False)` or `(None, problem, is_shape_mismatch)`."""
         target_shape = tuple(rule.target.shape)
         tensor = np.asarray(tensor)
         if tensor.dtype.kind not in "fiu":
-            return (
-                None,
-                (f"{rule.source}: dtype {tensor.dtype}, not an array of real numbers"),
-                False,
+            problem = (
+                f"{rule.source}: dtype {tensor.dtype}, not an array of real numbers"
             )
+            return None, problem, False
         value = rule.layout.to_keras(tensor)
         if value.shape != target_shape and rule.patch_axes is not None:
             value, problem = self._resize(rule, value)
@@ -352,35 +313,26 @@ class _Fitter:
                 return None, problem, True
         if value.shape != target_shape:
             expected = rule.layout.checkpoint_shape(target_shape)
-            return (
-                None,
-                (
-                    f"{rule.source}: checkpoint {tuple(tensor.shape)}, model expects "
-                    f"{expected} for {rule.target.path}"
-                ),
-                True,
+            problem = (
+                f"{rule.source}: checkpoint {tuple(tensor.shape)}, model expects "
+                f"{expected} for {rule.target.path}"
             )
+            return None, problem, True
         with np.errstate(over="ignore", invalid="ignore"):
             value = value.astype(rule.target.dtype)
         if not np.isfinite(value).all():
-            return (
-                None,
-                (
-                    f"{rule.source}: holds NaN or infinite values (as "
-                    f"{rule.target.dtype}) for {rule.target.path}"
-                ),
-                False,
+            problem = (
+                f"{rule.source}: holds NaN or infinite values (as "
+                f"{rule.target.dtype}) for {rule.target.path}"
             )
+            return None, problem, False
         return value, None, False
 
     def _resize(self, rule, value):
         axes = rule.patch_axes
         target_shape = tuple(rule.target.shape)
-        sizes = (
-            {value.shape[axis] for axis in axes.all}
-            if value.ndim == len(target_shape)
-            else set()
-        )
+        same_rank = value.ndim == len(target_shape)
+        sizes = {value.shape[axis] for axis in axes.all} if same_rank else set()
         fixed_axes_fit = all(
             value.shape[axis] == target_shape[axis]
             for axis in range(value.ndim)

@@ -1,28 +1,4 @@
-"""Adapting weights tied to the patch grid to another image size.
-
-MLP-Mixer's token-mixing MLPs, gMLP's spatial gating projections, ResMLP's
-linear token mixing and position embeddings have one row or column per
-patch (each family names its own, see `Backbone.checkpoint_rules`). Built for another
-image size (same patch size), a model has another grid of patches, `(h, w)`
-instead of `(h0, w0)`, and these weights must be resized along their patch
-axes. Each patch axis is reshaped to the 2D grid and resized by separable
-linear interpolation (`interpolation_matrix`); how depends on its role:
-
-- An *output* patch axis produces one value per patch (token-mixing fc2's
-  output, the spatial projection's output, a position embedding, their
-  biases). It is interpolated like an image: `W' = A W`.
-- An *input* patch axis sums over the patches (token-mixing fc1's input, the
-  spatial projection's input). Its weights are mapped so that the adapted
-  layer gives the same result on an interpolated grid as the original on the
-  original grid: `W'ᵀ A = Wᵀ`, solved in the least-squares sense,
-  `W' = pinv(Aᵀ) W`.
-
-Together: for the adapted token-mixing MLP `f'` (and spatial projection),
-`f'(A x) = A f(x)` exactly when the grid grows, and in the least-squares
-sense when it shrinks. This is the pseudo-inverse resize FlexiViT (Beyer et
-al., 2023) applies to patch embeddings, here applied to the patch axes. It
-is not what the MLP-Mixer paper did (see `docs/guides/transfer_resolution.md`).
-"""
+"""Resizing weights tied to the patch grid to another image size (same patch size)."""
 
 from __future__ import annotations
 
@@ -52,12 +28,8 @@ class PatchAxes:
 def interpolation_matrix(source: int, target: int) -> np.ndarray:
     """The `(target, source)` matrix of 1D linear interpolation.
 
-    Samples sit at the centres of `source` equal cells spanning the same
-    interval as `target` cells (half-pixel centres, the convention of
-    `keras.ops.image.resize` and `jax.image.resize`). When shrinking, the
-    triangle kernel widens by `source / target` (antialiasing). Every row
-    sums to one, so constants are preserved, and `source == target` gives the
-    identity.
+    Half-pixel centres, as `keras.ops.image.resize`; antialiased when shrinking (the
+    kernel widens by `source / target`). Rows sum to one; equal sizes give the identity.
 
     Example:
 
@@ -86,15 +58,19 @@ def square_grid(num_patches: int) -> tuple[int, int] | None:
 def resize(array: np.ndarray, axes: PatchAxes, source_grid, target_grid) -> np.ndarray:
     """Resizes the patch axes of `array` from `source_grid` to `target_grid`.
 
+    Each axis is resized as a 2D grid by separable interpolation `A`. Output axes (one
+    value per patch) become `A W`; input axes (summed over patches) `pinv(Aᵀ) W`, so
+    the adapted layer `f'` gives `f'(A x) = A f(x)`: exactly when the grid grows, in
+    the least-squares sense when it shrinks. This is FlexiViT's pseudo-inverse resize
+    (Beyer et al., 2023), not what the MLP-Mixer paper did (see
+    `docs/guides/transfer_resolution.md`).
+
     Args:
-        array: A weight whose `axes` have `source_grid[0] * source_grid[1]`
-            entries each, in row-major patch order.
+        array: A weight whose `axes` each have one entry per patch, row-major; the
+            result keeps its dtype.
         axes: Which axes are inputs and outputs over the patches.
         source_grid: `(rows, columns)` of patches the weight was trained for.
         target_grid: `(rows, columns)` of patches to resize to.
-
-    Returns:
-        The resized weight, in the dtype of `array`.
 
     Example:
 

@@ -1,11 +1,9 @@
 """Measure a preset's speed on this machine and backend.
 
-Times the preset's classifier (fresh weights, no download): inference
-(`predict_on_batch`) at each batch size and one training step
-(`train_on_batch` with AdamW), the median of the timed calls after
-untimed warm-up ones, and prints images per second, the rate of its
-matrix products and the device it ran on. The comparison with timm and
-the matmul ceiling are in the repository's benchmarks/ folder.
+Times the preset's classifier (fresh weights, no download): inference at each
+batch size and one AdamW training step, the median of the timed calls after
+untimed warm-up, and prints images per second, the rate of its matrix products
+and the device. The repository's benchmarks/ folder compares with timm.
 
 example:
   keras-mlpmix bench --preset mixer_cifar100 --batch-sizes 1 64

@@ -1,13 +1,11 @@
 """Convert a pretrained checkpoint to a Keras model, weights file or preset folder.
 
-Reads an official MLP-Mixer checkpoint (.npz) or a timm checkpoint
-(.safetensors, or .pth/.bin with PyTorch installed) of the preset's
-architecture, loads it all or nothing (every tensor used, every weight
-filled, with the right shapes and finite values) and writes a preset
-folder (load it with `ImageClassifier.from_preset(FOLDER)`), a .keras
-model (`keras.saving.load_model`) or a .weights.h5 file
-(`ImageClassifier.from_preset(PRESET, weights=FILE)`). The head keeps the
-checkpoint's number of classes. Offline.
+Reads an official MLP-Mixer (.npz) or timm (.safetensors, or .pth/.bin with
+PyTorch) checkpoint of the preset's architecture, loads it all or nothing (every
+tensor used, every weight filled, right shapes, finite values) and writes a preset
+folder (`ImageClassifier.from_preset(FOLDER)`), a .keras model or a .weights.h5
+file (`from_preset(PRESET, weights=FILE)`). The head keeps the checkpoint's
+classes. Offline.
 
 example:
   keras-mlpmix convert Mixer-B_16.npz --preset mixer_b16_224.official_in21k \\

@@ -1,12 +1,11 @@
 """Test a saved model on a dataset: top-1/top-5 accuracy and its confusions.
 
-Reads a model: the run of `keras-mlpmix train` with the same --preset and
---dataset on this backend (runs/PRESET-DATASET-BACKEND/model.keras), a
-.keras file named with --model, or a preset folder. It classifies the
-dataset's test images and prints the accuracy, the accuracy per class
-(worst first) and the classes most often taken for one another. A folder
-dataset is used whole, or its test/ (or val/) folder when it has train/
-beside it; --test-fraction evaluates the part a training run held out.
+The model is the run of `keras-mlpmix train` with the same --preset and --dataset
+on this backend (runs/PRESET-DATASET-BACKEND/model.keras), or a .keras file or
+preset folder named with --model. Prints the accuracy, the accuracy per class
+(worst first) and the classes most often confused. A folder dataset is used
+whole, or its test/ (or val/) folder beside train/; --test-fraction evaluates
+the part a training run held out.
 
 examples:
   keras-mlpmix evaluate --preset mixer_cifar100 --dataset shapes
@@ -29,23 +28,23 @@ def add_arguments(parser) -> None:
         "--model",
         metavar="PATH",
         type=pathlib.Path,
-        help="a .keras file of a classifier, or a preset folder (this or "
-        "--preset is required)",
+        help="a .keras file of a classifier, or a preset folder "
+        "(this or --preset is required)",
     )
     model.add_argument(
         "--preset",
         metavar="NAME",
-        help="evaluate the model that `keras-mlpmix train --preset NAME` wrote "
-        "for --dataset on this backend, in runs/ (this or --model is required)",
+        help="evaluate the model that `keras-mlpmix train --preset "
+        "NAME` wrote for --dataset on this backend, in runs/ (this "
+        "or --model is required)",
     )
     dataset_options.add_dataset_arguments(parser, train=False)
     parser.add_argument(
         "--test-fraction",
         metavar="F",
         type=fraction,
-        help="evaluate on the fraction of a plain folder that training held out "
-        "(the same --seed); for a folder trained on whole (default: the whole "
-        "folder)",
+        help="evaluate on the fraction of a plain folder that training held out, "
+        "with the same --seed (default: the whole folder)",
     )
     parser.add_argument(
         "--batch-size",

@@ -1,9 +1,7 @@
 """List the named presets: family, image size, weights and description.
 
-Every preset can be trained with `keras-mlpmix train --preset NAME`. The
-weights column counts a head of the preset's number of classes (1000 for
-the ImageNet sizes, 100 for the CIFAR-100 ones); `train` replaces the head
-with one sized for the dataset.
+Weights count a head of the preset's classes (1000 for ImageNet, 100 for CIFAR-100);
+`keras-mlpmix train --preset NAME` sizes the head for the dataset.
 """
 
 from __future__ import annotations

@@ -1,25 +1,21 @@
 """Train a classifier from a preset on a dataset, and test it.
 
-The recipe is the keras-io example's ("Image classification with modern
-MLP models"): AdamW on sparse categorical cross-entropy from logits,
-random horizontal flip, zoom (20%) and rotation (2% of a turn) of the
-training images, which the model resizes to the preset's image size, 10%
-of the training images held out for validation, the learning rate halved
-after 5 epochs without progress and training stopped after 10. The model
-of the epoch with the best validation accuracy is kept and tested.
+The keras-io example's recipe ("Image classification with modern MLP models"):
+AdamW on sparse categorical cross-entropy from logits; random horizontal flip,
+zoom (20%) and rotation (2% of a turn) of the training images, which the model
+resizes to the preset's size; 10% held out for validation; the learning rate
+halved after 5 epochs without progress, training stopped after 10. The epoch
+with the best validation accuracy is kept and tested.
 
-Weight decay: Keras 3's AdamW removes learning rate x weight decay of
-each weight per step; the TF-Addons AdamW behind the example's published
-results removed the weight decay itself (1e-4). The default weight decay,
-1e-4 / learning rate, removes that same amount at the starting learning
-rate; 1e-4 in Keras 3 would decay about 200 times less.
+Weight decay: Keras 3's AdamW removes learning rate x weight decay of each weight
+per step; the TF-Addons AdamW behind the published results removed 1e-4. The
+default, 1e-4 / learning rate, matches that at the starting learning rate; 1e-4
+in Keras 3 would decay about 200 times less.
 
-Writes to the output folder: model.keras (the best model; it takes raw
-images of any size), history.json and history.csv (metrics per epoch),
-summary.json (settings and test accuracy), curves.png (loss and accuracy
-per epoch) and predictions.png (test images with predicted and true
-class; both figures need matplotlib: pip install 'keras-mlpmix[plots]').
-With --save-preset, also a preset folder that from_preset loads.
+Writes to the output folder: model.keras (the best model, for raw images of any
+size), history.json and history.csv (per-epoch metrics), summary.json (settings
+and test accuracy), curves.png and predictions.png (need matplotlib: pip install
+'keras-mlpmix[plots]'); with --save-preset, also a preset folder.
 
 example (offline, under a minute on two CPU cores):
   keras-mlpmix train --preset mixer_cifar100 --dataset shapes --epochs 3 --image-size 32
@@ -38,8 +34,7 @@ from keras_mlpmix.cli.option_types import (
 )
 
 HELP = "train a preset on a dataset and report its test accuracy"
-# Recipe()'s defaults and each family's recipe_learning_rate; a test keeps
-# them equal.
+# Recipe()'s defaults and each family's recipe_learning_rate; a test keeps them equal.
 DEFAULT_EPOCHS = 50
 DEFAULT_BATCH_SIZE = 128
 LEARNING_RATES = "0.005 for MLP-Mixer, 0.001 for FNet, 0.003 for gMLP and ResMLP"
@@ -58,7 +53,8 @@ def add_arguments(parser) -> None:
         metavar="N",
         type=positive_int,
         default=DEFAULT_EPOCHS,
-        help="most epochs to train; early stopping may end sooner (default: %(default)s)",
+        help="most epochs to train; early stopping may end sooner "
+        "(default: %(default)s)",
     )
     parser.add_argument(
         "--batch-size",
@@ -71,7 +67,8 @@ def add_arguments(parser) -> None:
         "--learning-rate",
         metavar="RATE",
         type=positive_float,
-        help=f"AdamW's starting learning rate (default: the family's, {LEARNING_RATES})",
+        help="AdamW's starting learning rate "
+        f"(default: the family's, {LEARNING_RATES})",
     )
     parser.add_argument(
         "--weight-decay",
