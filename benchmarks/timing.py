@@ -74,7 +74,7 @@ class PeakMemory:
 
     >>> from timing import PeakMemory
     >>> with PeakMemory() as memory:
-    ...     block = bytearray(64 * 2**20)  # zero-filled: every page is touched
+    ...     block = b"x" * (64 * 2**20)  # every page written
     >>> memory.added_bytes >= 60 * 2**20
     True
     """
