@@ -91,14 +91,6 @@ def run_benchmark(
         device, date), FLOPs per image, the first prediction's time with
         compilation, one entry per measurement and the ceiling per batch
         size.
-
-    Example:
-
-    >>> from preset_benchmark import run_benchmark
-    >>> result = run_benchmark("mixer_cifar100", batch_sizes=[2],
-    ...     train_batch_size=2, warmup=1, repeats=1, num_classes=10)
-    >>> [(m["task"], m["batch_size"]) for m in result["measurements"]]
-    [('inference', 2), ('train_step', 2)]
     """
     # Checked first: a missing timm must not cost the minutes of our runs.
     if timm and importlib.util.find_spec("timm") is None:

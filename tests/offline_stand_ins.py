@@ -99,3 +99,19 @@ def stand_in_cifar(monkeypatch, num_train=64, num_test=32):
             return split(num_train), split(num_test)
 
         monkeypatch.setattr(module, "load_data", load_data)
+
+
+def shrink_shapes(monkeypatch, max_train=128, max_test=64):
+    """Caps the sizes `keras_mlpmix.datasets.load_shapes` is asked for.
+
+    A tutorial that trains on Shapes then runs its code as written on fewer
+    images, in seconds; the images are the real generator's.
+    """
+    import keras_mlpmix.datasets
+
+    load_shapes = keras_mlpmix.datasets.load_shapes
+
+    def smaller(num_train=5000, num_test=1000, **kwargs):
+        return load_shapes(min(num_train, max_train), min(num_test, max_test), **kwargs)
+
+    monkeypatch.setattr(keras_mlpmix.datasets, "load_shapes", smaller)

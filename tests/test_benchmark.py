@@ -83,16 +83,9 @@ def test_run_benchmark_reports_every_task_and_writes_json(tmp_path, capsys):
     assert format_table(result) in table
 
 
-def test_run_benchmark_restores_the_dtype_policy():
-    run_benchmark(
-        "mixer_cifar100",
-        batch_sizes=[1],
-        train_batch_size=1,
-        dtype="mixed_bfloat16",
-        warmup=0,
-        repeats=1,
-        num_classes=3,
-    )
+def test_run_benchmark_restores_the_dtype_policy_even_when_it_fails():
+    with pytest.raises(ValueError, match="no_such_preset"):
+        run_benchmark("no_such_preset", batch_sizes=[1], dtype="mixed_bfloat16")
     assert keras.config.dtype_policy().name == "float32"
 
 

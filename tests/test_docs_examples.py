@@ -8,7 +8,8 @@ test_readme.py.
 Pages that would need the network run against the stand-ins of
 `offline_stand_ins.py`, for every page: the CIFAR loaders return a few random
 images of the real shapes and dtypes, so a tutorial that trains on CIFAR-100
-runs in seconds, and every pretrained preset downloads a small random
+runs in seconds, `load_shapes` gives at most 128 training and 64 test
+images, and every pretrained preset downloads a small random
 checkpoint of its own layout from a local file. A page that downloads
 something else adds its stand-in there; no test may touch the network.
 """
@@ -20,7 +21,7 @@ import re
 
 import pytest
 
-from offline_stand_ins import stand_in_cifar, stand_in_pretrained_presets
+from offline_stand_ins import shrink_shapes, stand_in_cifar, stand_in_pretrained_presets
 
 DOCS = pathlib.Path(__file__).parents[1] / "docs"
 # Generated pages (API reference, examples) hold no ```python blocks of their own.
@@ -55,6 +56,7 @@ def test_pages_with_code_are_found():
 )
 def test_page_code_runs(page, tmp_path, monkeypatch):
     stand_in_cifar(monkeypatch)
+    shrink_shapes(monkeypatch)
     stand_in_pretrained_presets(monkeypatch, tmp_path / "checkpoints")
     monkeypatch.chdir(tmp_path)
     namespace = {"__name__": "__docs__"}
