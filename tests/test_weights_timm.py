@@ -43,10 +43,14 @@ def _randomise(model, seed=0):
     with torch.no_grad():
         for name, parameter in model.named_parameters():
             noise = torch.randn(parameter.shape, generator=generator)
-            if ("norm" in name and name.endswith(("weight", "alpha"))) or (
-                name.endswith(("ls1", "ls2"))
-            ):
+            if "norm" in name and name.endswith(("weight", "alpha")):
                 parameter.copy_(1 + 0.1 * noise)
+            elif name.endswith(("ls1", "ls2")):
+                # ResMLP has no norm to bound its residual stream: with unit
+                # layer scales, 12 to 36 blocks overflow float32.
+                parameter.copy_(0.1 * (1 + 0.1 * noise))
+            elif parameter.ndim > 1:  # a kernel: keep each layer's output scale
+                parameter.copy_(noise / np.sqrt(parameter[0].numel()))
             else:
                 parameter.copy_(0.2 * noise)
     return model.eval()
