@@ -186,3 +186,16 @@ def test_the_command_line_parses_without_keras(module):
             while target:  # a module's parent packages run first
                 todo.append(target)
                 target = target.rpartition(".")[0]
+
+
+def test_the_top_level_names_are_every_layer_and_the_models_it_names():
+    # `keras_mlpmix` lists them itself: reading `layers.__all__` would import
+    # Keras before `backend_choice` picks a backend.
+    import keras_mlpmix
+    from keras_mlpmix import layers, models
+
+    assert set(layers.__all__) <= set(keras_mlpmix.__all__)
+    for name in keras_mlpmix.__all__:
+        if name[0].isupper() or name == "list_presets":
+            source = layers if name in layers.__all__ else models
+            assert getattr(keras_mlpmix, name) is getattr(source, name), name
