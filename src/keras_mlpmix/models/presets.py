@@ -216,135 +216,51 @@ def _official(name, path, description, num_classes=1000):
 
 
 _MIIL = {"mean": (0.0, 0.0, 0.0), "std": (1.0, 1.0, 1.0)}
+_IN1K, _IN21K, _MIIL_IN21K = "ImageNet-1k", "ImageNet-21k", "ImageNet-21K-P"
+# The hub's LFS record of timm/gmlp_s16_224.ra3_in1k model.safetensors.
+_GMLP_S_SHA256 = "227698aa36c69936a1c64a001fa9d7110c63957c4e7a43f2ad684b160a47778a"
+_BY_FACEBOOK = {
+    "fb_in1k": f"trained on {_IN1K} by Facebook.",
+    "fb_distilled_in1k": f"trained on {_IN1K} by Facebook with distillation.",
+    "fb_dino": "pre-trained with DINO self-supervision by Facebook; fine-tune a "
+    "head for your classes.",
+    "fb_in22k_ft_in1k": f"pre-trained on ImageNet-22k, fine-tuned on {_IN1K} by "
+    "Facebook.",
+}
+_RESMLP_CHECKPOINTS = {
+    "resmlp_12_224": ("fb_in1k", "fb_distilled_in1k", "fb_dino"),
+    "resmlp_24_224": ("fb_in1k", "fb_distilled_in1k", "fb_dino"),
+    "resmlp_36_224": ("fb_in1k", "fb_distilled_in1k"),
+    "resmlp_big_24_224": ("fb_in1k", "fb_distilled_in1k", "fb_in22k_ft_in1k"),
+}
+_SAM = "with SAM (Chen et al., 2021)"
+_GSAM = "with GSAM (Zhuang et al., 2022)"
 PRETRAINED = dict(
-    (
-        _timm(
-            "mixer_b16_224.goog_in21k",
-            "Mixer-B/16 pre-trained on ImageNet-21k by Google.",
-            _IN21K_CLASSES,
+    [
+        _timm("mixer_b16_224.goog_in21k", f"Mixer-B/16 pre-trained on {_IN21K} by Google.", _IN21K_CLASSES),
+        _timm("mixer_b16_224.goog_in21k_ft_in1k", f"Mixer-B/16 by Google, {_IN1K} head."),
+        _timm("mixer_b16_224.miil_in21k", f"Mixer-B/16 pre-trained on {_MIIL_IN21K} (Ridnik et al., 2021).", _IN21K_P_CLASSES, **_MIIL),
+        _timm("mixer_b16_224.miil_in21k_ft_in1k", f"Mixer-B/16 pre-trained on {_MIIL_IN21K}, fine-tuned on {_IN1K}.", **_MIIL),
+        _timm("mixer_l16_224.goog_in21k", f"Mixer-L/16 pre-trained on {_IN21K} by Google.", _IN21K_CLASSES),
+        _timm("mixer_l16_224.goog_in21k_ft_in1k", f"Mixer-L/16 by Google, {_IN1K} head."),
+        _timm("gmlp_s16_224.ra3_in1k", f"gMLP-S trained on {_IN1K} in timm.", sha256=_GMLP_S_SHA256),
+        *(
+            _timm(f"{name}.{tag}", f"{ARCHITECTURES[name]['description'].split(' (')[0]} {_BY_FACEBOOK[tag]}")
+            for name, tags in _RESMLP_CHECKPOINTS.items()
+            for tag in tags
         ),
-        _timm(
-            "mixer_b16_224.goog_in21k_ft_in1k",
-            "Mixer-B/16 by Google, ImageNet-1k head.",
-        ),
-        _timm(
-            "mixer_b16_224.miil_in21k",
-            "Mixer-B/16 pre-trained on ImageNet-21K-P (Ridnik et al., 2021).",
-            _IN21K_P_CLASSES,
-            **_MIIL,
-        ),
-        _timm(
-            "mixer_b16_224.miil_in21k_ft_in1k",
-            "Mixer-B/16 pre-trained on ImageNet-21K-P, fine-tuned on ImageNet-1k.",
-            **_MIIL,
-        ),
-        _timm(
-            "mixer_l16_224.goog_in21k",
-            "Mixer-L/16 pre-trained on ImageNet-21k by Google.",
-            _IN21K_CLASSES,
-        ),
-        _timm(
-            "mixer_l16_224.goog_in21k_ft_in1k",
-            "Mixer-L/16 by Google, ImageNet-1k head.",
-        ),
-        _timm(
-            "gmlp_s16_224.ra3_in1k",
-            "gMLP-S trained on ImageNet-1k in timm.",
-            # The hub's LFS record of timm/gmlp_s16_224.ra3_in1k model.safetensors.
-            sha256="227698aa36c69936a1c64a001fa9d7110c63957c4e7a43f2ad684b160a47778a",
-        ),
-        _timm("resmlp_12_224.fb_in1k", "ResMLP-12 trained on ImageNet-1k by Facebook."),
-        _timm(
-            "resmlp_12_224.fb_distilled_in1k",
-            "ResMLP-12 trained on ImageNet-1k by Facebook with distillation.",
-        ),
-        _timm(
-            "resmlp_12_224.fb_dino",
-            "ResMLP-12 pre-trained with DINO self-supervision by Facebook; "
-            "fine-tune a head for your classes.",
-        ),
-        _timm("resmlp_24_224.fb_in1k", "ResMLP-24 trained on ImageNet-1k by Facebook."),
-        _timm(
-            "resmlp_24_224.fb_distilled_in1k",
-            "ResMLP-24 trained on ImageNet-1k by Facebook with distillation.",
-        ),
-        _timm(
-            "resmlp_24_224.fb_dino",
-            "ResMLP-24 pre-trained with DINO self-supervision by Facebook; "
-            "fine-tune a head for your classes.",
-        ),
-        _timm("resmlp_36_224.fb_in1k", "ResMLP-36 trained on ImageNet-1k by Facebook."),
-        _timm(
-            "resmlp_36_224.fb_distilled_in1k",
-            "ResMLP-36 trained on ImageNet-1k by Facebook with distillation.",
-        ),
-        _timm(
-            "resmlp_big_24_224.fb_in1k",
-            "ResMLP-B24/8 trained on ImageNet-1k by Facebook.",
-        ),
-        _timm(
-            "resmlp_big_24_224.fb_distilled_in1k",
-            "ResMLP-B24/8 trained on ImageNet-1k by Facebook with distillation.",
-        ),
-        _timm(
-            "resmlp_big_24_224.fb_in22k_ft_in1k",
-            "ResMLP-B24/8 pre-trained on ImageNet-22k, fine-tuned on ImageNet-1k "
-            "by Facebook.",
-        ),
-        _official(
-            "mixer_b16_224.official_in21k",
-            "imagenet21k/Mixer-B_16.npz",
-            "Mixer-B/16 pre-trained on ImageNet-21k (Tolstikhin et al., 2021).",
-            _IN21K_CLASSES,
-        ),
-        _official(
-            "mixer_b16_224.official_in1k",
-            "imagenet1k/Mixer-B_16.npz",
-            "Mixer-B/16 with an ImageNet-1k head (Tolstikhin et al., 2021).",
-        ),
-        _official(
-            "mixer_l16_224.official_in21k",
-            "imagenet21k/Mixer-L_16.npz",
-            "Mixer-L/16 pre-trained on ImageNet-21k (Tolstikhin et al., 2021).",
-            _IN21K_CLASSES,
-        ),
-        _official(
-            "mixer_l16_224.official_in1k",
-            "imagenet1k/Mixer-L_16.npz",
-            "Mixer-L/16 with an ImageNet-1k head (Tolstikhin et al., 2021).",
-        ),
-        _official(
-            "mixer_b16_224.official_sam_in1k",
-            "sam/Mixer-B_16.npz",
-            "Mixer-B/16 trained on ImageNet-1k with SAM (Chen et al., 2021).",
-        ),
-        _official(
-            "mixer_b32_224.official_sam_in1k",
-            "sam/Mixer-B_32.npz",
-            "Mixer-B/32 trained on ImageNet-1k with SAM (Chen et al., 2021).",
-        ),
-        _official(
-            "mixer_s16_224.official_gsam_in1k",
-            "gsam/Mixer-S_16.npz",
-            "Mixer-S/16 trained on ImageNet-1k with GSAM (Zhuang et al., 2022).",
-        ),
-        _official(
-            "mixer_s32_224.official_gsam_in1k",
-            "gsam/Mixer-S_32.npz",
-            "Mixer-S/32 trained on ImageNet-1k with GSAM (Zhuang et al., 2022).",
-        ),
-        _official(
-            "mixer_b16_224.official_gsam_in1k",
-            "gsam/Mixer-B_16.npz",
-            "Mixer-B/16 trained on ImageNet-1k with GSAM (Zhuang et al., 2022).",
-        ),
-        _official(
-            "mixer_b32_224.official_gsam_in1k",
-            "gsam/Mixer-B_32.npz",
-            "Mixer-B/32 trained on ImageNet-1k with GSAM (Zhuang et al., 2022).",
-        ),
-    )
-)
+        _official("mixer_b16_224.official_in21k", "imagenet21k/Mixer-B_16.npz", f"Mixer-B/16 pre-trained on {_IN21K} (Tolstikhin et al., 2021).", _IN21K_CLASSES),
+        _official("mixer_b16_224.official_in1k", "imagenet1k/Mixer-B_16.npz", f"Mixer-B/16 with an {_IN1K} head (Tolstikhin et al., 2021)."),
+        _official("mixer_l16_224.official_in21k", "imagenet21k/Mixer-L_16.npz", f"Mixer-L/16 pre-trained on {_IN21K} (Tolstikhin et al., 2021).", _IN21K_CLASSES),
+        _official("mixer_l16_224.official_in1k", "imagenet1k/Mixer-L_16.npz", f"Mixer-L/16 with an {_IN1K} head (Tolstikhin et al., 2021)."),
+        _official("mixer_b16_224.official_sam_in1k", "sam/Mixer-B_16.npz", f"Mixer-B/16 trained on {_IN1K} {_SAM}."),
+        _official("mixer_b32_224.official_sam_in1k", "sam/Mixer-B_32.npz", f"Mixer-B/32 trained on {_IN1K} {_SAM}."),
+        _official("mixer_s16_224.official_gsam_in1k", "gsam/Mixer-S_16.npz", f"Mixer-S/16 trained on {_IN1K} {_GSAM}."),
+        _official("mixer_s32_224.official_gsam_in1k", "gsam/Mixer-S_32.npz", f"Mixer-S/32 trained on {_IN1K} {_GSAM}."),
+        _official("mixer_b16_224.official_gsam_in1k", "gsam/Mixer-B_16.npz", f"Mixer-B/16 trained on {_IN1K} {_GSAM}."),
+        _official("mixer_b32_224.official_gsam_in1k", "gsam/Mixer-B_32.npz", f"Mixer-B/32 trained on {_IN1K} {_GSAM}."),
+    ]
+)  # fmt: skip
 PRESETS = {**ARCHITECTURES, **PRETRAINED}
 
 
