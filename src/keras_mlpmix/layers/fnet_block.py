@@ -4,22 +4,14 @@ from __future__ import annotations
 
 import keras
 
-from keras_mlpmix.layers.argument_checks import (
-    check_bool,
-    check_epsilon,
-    check_known_dims,
-    check_positive_int,
-    check_rank,
-    check_rate,
-)
-from keras_mlpmix.layers.drop_path import DropPath
+from keras_mlpmix.layers.argument_checks import check_epsilon, check_positive_int
+from keras_mlpmix.layers.block import Block
 from keras_mlpmix.layers.fourier_mixing import FourierMixing
-from keras_mlpmix.layers.mlp import MLP
-from keras_mlpmix.layers.numeric_input import NumericInputLayer, run_sublayer
+from keras_mlpmix.layers.numeric_input import run_sublayer
 
 
 @keras.saving.register_keras_serializable(package="keras_mlpmix")
-class FNetBlock(NumericInputLayer):
+class FNetBlock(Block):
     """One post-norm FNet encoder block (Lee-Thorp et al., 2021, Fig. 1).
 
         U = LayerNorm(X + Re(FFT_2D(X)))
@@ -44,6 +36,8 @@ class FNetBlock(NumericInputLayer):
     (2, 64, 256)
     """
 
+    patch_tied = False
+
     def __init__(
         self,
         ffn_dim: int,
@@ -53,40 +47,20 @@ class FNetBlock(NumericInputLayer):
         approximate_gelu: bool = False,
         **kwargs,
     ):
-        super().__init__(**kwargs)
+        super().__init__(
+            dropout_rate=dropout_rate,
+            drop_path_rate=drop_path_rate,
+            approximate_gelu=approximate_gelu,
+            **kwargs,
+        )
         self.ffn_dim = check_positive_int("ffn_dim", ffn_dim)
-        self.dropout_rate = check_rate("dropout_rate", dropout_rate)
-        self.drop_path_rate = check_rate("drop_path_rate", drop_path_rate)
         self.layer_norm_epsilon = check_epsilon(
             "layer_norm_epsilon", layer_norm_epsilon
         )
-        self.approximate_gelu = check_bool("approximate_gelu", approximate_gelu)
-
-        def layer_norm(name):
-            return keras.layers.LayerNormalization(
-                epsilon=self.layer_norm_epsilon, dtype=self.dtype_policy, name=name
-            )
-
         self.fourier = FourierMixing(dtype=self.dtype_policy, name="fourier")
-        self.fourier_norm = layer_norm("fourier_norm")
-        self.mlp = MLP(
-            self.ffn_dim,
-            approximate_gelu=self.approximate_gelu,
-            dropout_rate=self.dropout_rate,
-            dtype=self.dtype_policy,
-            name="mlp",
-        )
-        self.mlp_norm = layer_norm("mlp_norm")
-        self.drop_path = DropPath(
-            self.drop_path_rate, dtype=self.dtype_policy, name="drop_path"
-        )
-
-    def build(self, input_shape):
-        check_rank("FNetBlock", input_shape, 3, "(batch, patches, channels)")
-        check_known_dims("FNetBlock", input_shape, {2: "channel"})
-        self.input_spec = keras.InputSpec(ndim=3, axes={2: input_shape[2]})
-        for layer in (self.fourier, self.fourier_norm, self.mlp, self.mlp_norm):
-            layer.build(input_shape)
+        self.fourier_norm = self.make_layer_norm("fourier_norm")
+        self.mlp = self.make_mlp(self.ffn_dim, "mlp")
+        self.mlp_norm = self.make_layer_norm("mlp_norm")
 
     def call(self, inputs, training=None):
         # Sublayers skip `Layer.__call__`: see `NumericInputLayer`.
@@ -98,13 +72,3 @@ class FNetBlock(NumericInputLayer):
         return run_sublayer(
             self.mlp_norm, x + run_sublayer(self.drop_path, hidden, training=training)
         )
-
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "ffn_dim": self.ffn_dim,
-            "dropout_rate": self.dropout_rate,
-            "drop_path_rate": self.drop_path_rate,
-            "layer_norm_epsilon": self.layer_norm_epsilon,
-            "approximate_gelu": self.approximate_gelu,
-        }

@@ -5,22 +5,14 @@ from __future__ import annotations
 import keras
 
 from keras_mlpmix.errors import InvalidValueError
-from keras_mlpmix.layers.argument_checks import (
-    check_bool,
-    check_epsilon,
-    check_known_dims,
-    check_positive_int,
-    check_rank,
-    check_rate,
-)
-from keras_mlpmix.layers.drop_path import DropPath
-from keras_mlpmix.layers.mlp import MLP
-from keras_mlpmix.layers.numeric_input import NumericInputLayer, run_sublayer
+from keras_mlpmix.layers.argument_checks import check_epsilon, check_positive_int
+from keras_mlpmix.layers.block import Block
+from keras_mlpmix.layers.numeric_input import run_sublayer
 from keras_mlpmix.layers.spatial_gating_unit import SpatialGatingUnit
 
 
 @keras.saving.register_keras_serializable(package="keras_mlpmix")
-class gMLPBlock(NumericInputLayer):
+class gMLPBlock(Block):
     """One gMLP block (Liu et al., 2021, Fig. 1 and eq. 1).
 
     A pre-norm channel MLP gated by a `SpatialGatingUnit` `s`, which halves
@@ -57,48 +49,29 @@ class gMLPBlock(NumericInputLayer):
         approximate_gelu: bool = False,
         **kwargs,
     ):
-        super().__init__(**kwargs)
+        super().__init__(
+            dropout_rate=dropout_rate,
+            drop_path_rate=drop_path_rate,
+            approximate_gelu=approximate_gelu,
+            **kwargs,
+        )
         self.ffn_dim = check_positive_int("ffn_dim", ffn_dim)
         if self.ffn_dim % 2:
             raise InvalidValueError(
                 "`ffn_dim` must be even: the spatial gating unit splits it into "
                 f"two halves. Received: ffn_dim={ffn_dim}."
             )
-        self.dropout_rate = check_rate("dropout_rate", dropout_rate)
-        self.drop_path_rate = check_rate("drop_path_rate", drop_path_rate)
         self.layer_norm_epsilon = check_epsilon(
             "layer_norm_epsilon", layer_norm_epsilon
         )
         self.gate_layer_norm_epsilon = check_epsilon(
             "gate_layer_norm_epsilon", gate_layer_norm_epsilon
         )
-        self.approximate_gelu = check_bool("approximate_gelu", approximate_gelu)
-        self.norm = keras.layers.LayerNormalization(
-            epsilon=self.layer_norm_epsilon, dtype=self.dtype_policy, name="norm"
+        self.norm = self.make_layer_norm("norm")
+        gate = SpatialGatingUnit(
+            self.gate_layer_norm_epsilon, dtype=self.dtype_policy, name="gate"
         )
-        self.mlp = MLP(
-            self.ffn_dim,
-            approximate_gelu=self.approximate_gelu,
-            dropout_rate=self.dropout_rate,
-            gate=SpatialGatingUnit(
-                self.gate_layer_norm_epsilon, dtype=self.dtype_policy, name="gate"
-            ),
-            dtype=self.dtype_policy,
-            name="mlp",
-        )
-        self.drop_path = DropPath(
-            self.drop_path_rate, dtype=self.dtype_policy, name="drop_path"
-        )
-
-    def build(self, input_shape):
-        check_rank("gMLPBlock", input_shape, 3, "(batch, patches, channels)")
-        check_known_dims("gMLPBlock", input_shape, {1: "patch", 2: "channel"})
-        # The spatial projection is tied to the number of patches.
-        self.input_spec = keras.InputSpec(
-            ndim=3, axes={1: input_shape[1], 2: input_shape[2]}
-        )
-        self.norm.build(input_shape)
-        self.mlp.build(input_shape)
+        self.mlp = self.make_mlp(self.ffn_dim, "mlp", gate=gate)
 
     def call(self, inputs, training=None):
         # Sublayers skip `Layer.__call__`: see `NumericInputLayer`.
@@ -106,14 +79,3 @@ class gMLPBlock(NumericInputLayer):
             self.mlp, run_sublayer(self.norm, inputs), training=training
         )
         return inputs + run_sublayer(self.drop_path, branch, training=training)
-
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "ffn_dim": self.ffn_dim,
-            "dropout_rate": self.dropout_rate,
-            "drop_path_rate": self.drop_path_rate,
-            "layer_norm_epsilon": self.layer_norm_epsilon,
-            "gate_layer_norm_epsilon": self.gate_layer_norm_epsilon,
-            "approximate_gelu": self.approximate_gelu,
-        }

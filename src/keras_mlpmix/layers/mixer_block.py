@@ -4,21 +4,13 @@ from __future__ import annotations
 
 import keras
 
-from keras_mlpmix.layers.argument_checks import (
-    check_bool,
-    check_epsilon,
-    check_known_dims,
-    check_positive_int,
-    check_rank,
-    check_rate,
-)
-from keras_mlpmix.layers.drop_path import DropPath
-from keras_mlpmix.layers.mlp import MLP
-from keras_mlpmix.layers.numeric_input import NumericInputLayer, run_sublayer
+from keras_mlpmix.layers.argument_checks import check_epsilon, check_positive_int
+from keras_mlpmix.layers.block import Block
+from keras_mlpmix.layers.numeric_input import run_sublayer
 
 
 @keras.saving.register_keras_serializable(package="keras_mlpmix")
-class MixerBlock(NumericInputLayer):
+class MixerBlock(Block):
     """One MLP-Mixer block (Tolstikhin et al., 2021, eq. 1).
 
         U = X + MLP_tokens(LayerNorm(X))      (mixing along the patch axis)
@@ -54,50 +46,21 @@ class MixerBlock(NumericInputLayer):
         approximate_gelu: bool = False,
         **kwargs,
     ):
-        super().__init__(**kwargs)
+        super().__init__(
+            dropout_rate=dropout_rate,
+            drop_path_rate=drop_path_rate,
+            approximate_gelu=approximate_gelu,
+            **kwargs,
+        )
         self.tokens_mlp_dim = check_positive_int("tokens_mlp_dim", tokens_mlp_dim)
         self.channels_mlp_dim = check_positive_int("channels_mlp_dim", channels_mlp_dim)
-        self.dropout_rate = check_rate("dropout_rate", dropout_rate)
-        self.drop_path_rate = check_rate("drop_path_rate", drop_path_rate)
         self.layer_norm_epsilon = check_epsilon(
             "layer_norm_epsilon", layer_norm_epsilon
         )
-        self.approximate_gelu = check_bool("approximate_gelu", approximate_gelu)
-
-        def mlp(name, hidden_dim, axis):
-            return MLP(
-                hidden_dim,
-                axis=axis,
-                approximate_gelu=self.approximate_gelu,
-                dropout_rate=self.dropout_rate,
-                dtype=self.dtype_policy,
-                name=name,
-            )
-
-        def layer_norm(name):
-            return keras.layers.LayerNormalization(
-                epsilon=self.layer_norm_epsilon, dtype=self.dtype_policy, name=name
-            )
-
-        self.token_norm = layer_norm("token_norm")
-        self.token_mlp = mlp("token_mlp", self.tokens_mlp_dim, axis=1)
-        self.channel_norm = layer_norm("channel_norm")
-        self.channel_mlp = mlp("channel_mlp", self.channels_mlp_dim, axis=-1)
-        self.drop_path = DropPath(
-            self.drop_path_rate, dtype=self.dtype_policy, name="drop_path"
-        )
-
-    def build(self, input_shape):
-        check_rank("MixerBlock", input_shape, 3, "(batch, patches, channels)")
-        check_known_dims("MixerBlock", input_shape, {1: "patch", 2: "channel"})
-        # The token MLP is tied to the number of patches; later calls must match.
-        self.input_spec = keras.InputSpec(
-            ndim=3, axes={1: input_shape[1], 2: input_shape[2]}
-        )
-        self.token_norm.build(input_shape)
-        self.token_mlp.build(input_shape)
-        self.channel_norm.build(input_shape)
-        self.channel_mlp.build(input_shape)
+        self.token_norm = self.make_layer_norm("token_norm")
+        self.token_mlp = self.make_mlp(self.tokens_mlp_dim, "token_mlp", axis=1)
+        self.channel_norm = self.make_layer_norm("channel_norm")
+        self.channel_mlp = self.make_mlp(self.channels_mlp_dim, "channel_mlp")
 
     def call(self, inputs, training=None):
         # Sublayers skip `Layer.__call__`: see `NumericInputLayer`.
@@ -109,14 +72,3 @@ class MixerBlock(NumericInputLayer):
             self.channel_mlp, run_sublayer(self.channel_norm, x), training=training
         )
         return x + run_sublayer(self.drop_path, channels, training=training)
-
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "tokens_mlp_dim": self.tokens_mlp_dim,
-            "channels_mlp_dim": self.channels_mlp_dim,
-            "dropout_rate": self.dropout_rate,
-            "drop_path_rate": self.drop_path_rate,
-            "layer_norm_epsilon": self.layer_norm_epsilon,
-            "approximate_gelu": self.approximate_gelu,
-        }

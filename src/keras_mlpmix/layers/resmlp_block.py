@@ -6,16 +6,8 @@ import keras
 from keras import ops
 
 from keras_mlpmix.errors import InvalidValueError
-from keras_mlpmix.layers.argument_checks import (
-    check_bool,
-    check_float,
-    check_known_dims,
-    check_positive_int,
-    check_rank,
-    check_rate,
-)
-from keras_mlpmix.layers.drop_path import DropPath
-from keras_mlpmix.layers.mlp import MLP
+from keras_mlpmix.layers.argument_checks import check_float, check_positive_int
+from keras_mlpmix.layers.block import Block
 from keras_mlpmix.layers.numeric_input import NumericInputLayer, run_sublayer
 
 
@@ -56,7 +48,7 @@ class Affine(NumericInputLayer):
 
 
 @keras.saving.register_keras_serializable(package="keras_mlpmix")
-class ResMLPBlock(NumericInputLayer):
+class ResMLPBlock(Block):
     """One ResMLP block (Touvron et al., 2021, eq. 1-2).
 
         Z = X + diag(ls1) (A Affine1(X) + b)       (A: N x N across patches)
@@ -91,29 +83,24 @@ class ResMLPBlock(NumericInputLayer):
         approximate_gelu: bool = False,
         **kwargs,
     ):
-        super().__init__(**kwargs)
+        super().__init__(
+            dropout_rate=dropout_rate,
+            drop_path_rate=drop_path_rate,
+            approximate_gelu=approximate_gelu,
+            **kwargs,
+        )
         self.channels_mlp_dim = (
             None
             if channels_mlp_dim is None
             else check_positive_int("channels_mlp_dim", channels_mlp_dim)
         )
         self.layer_scale_init = check_float("layer_scale_init", layer_scale_init)
-        self.dropout_rate = check_rate("dropout_rate", dropout_rate)
-        self.drop_path_rate = check_rate("drop_path_rate", drop_path_rate)
-        self.approximate_gelu = check_bool("approximate_gelu", approximate_gelu)
         self.token_norm = Affine(dtype=self.dtype_policy, name="token_norm")
         self.channel_norm = Affine(dtype=self.dtype_policy, name="channel_norm")
-        self.drop_path = DropPath(
-            self.drop_path_rate, dtype=self.dtype_policy, name="drop_path"
-        )
 
     def build(self, input_shape):
-        check_rank("ResMLPBlock", input_shape, 3, "(batch, patches, channels)")
-        check_known_dims("ResMLPBlock", input_shape, {1: "patch", 2: "channel"})
+        super().build(input_shape)  # the Affines
         num_patches, channels = input_shape[1], input_shape[2]
-        self.input_spec = keras.InputSpec(ndim=3, axes={1: num_patches, 2: channels})
-        self.token_norm.build(input_shape)
-        self.channel_norm.build(input_shape)
         self.token_kernel = self.add_weight(
             name="token_kernel",
             shape=(num_patches, num_patches),
@@ -122,13 +109,7 @@ class ResMLPBlock(NumericInputLayer):
         self.token_bias = self.add_weight(
             name="token_bias", shape=(num_patches, 1), initializer="zeros"
         )
-        self.mlp = MLP(
-            self.channels_mlp_dim or 4 * channels,
-            approximate_gelu=self.approximate_gelu,
-            dropout_rate=self.dropout_rate,
-            dtype=self.dtype_policy,
-            name="mlp",
-        )
+        self.mlp = self.make_mlp(self.channels_mlp_dim or 4 * channels, "mlp")
         self.mlp.build(input_shape)
         scale = keras.initializers.Constant(self.layer_scale_init)
         self.token_scale = self.add_weight(
@@ -154,13 +135,3 @@ class ResMLPBlock(NumericInputLayer):
         return x + run_sublayer(
             self.drop_path, self.channel_scale * channels, training=training
         )
-
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "channels_mlp_dim": self.channels_mlp_dim,
-            "layer_scale_init": self.layer_scale_init,
-            "dropout_rate": self.dropout_rate,
-            "drop_path_rate": self.drop_path_rate,
-            "approximate_gelu": self.approximate_gelu,
-        }
