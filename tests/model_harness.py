@@ -82,10 +82,14 @@ def run_backbone_test(backbone_cls, init_kwargs, tmp_path, image_size=(16, 16)):
     assert outputs.shape == (2, tokens, backbone.hidden_dim)
     assert tuple(backbone.output.shape) == (None, tokens, backbone.hidden_dim)
 
-    # The config is exactly the constructor arguments, and rebuilds the model.
+    # The config is exactly the constructor arguments (the family's, and those
+    # its **kwargs pass on to Backbone), and rebuilds the model.
     config = backbone.get_config()
-    parameters = set(inspect.signature(backbone_cls).parameters) - {"kwargs"}
-    assert set(config) == parameters | {"name", "trainable"}
+    parameters = {
+        *inspect.signature(backbone_cls).parameters,
+        *inspect.signature(Backbone).parameters,
+    } - {"kwargs", "block", "norm"}
+    assert set(config) == parameters
     clone = backbone_cls.from_config(config)
     assert clone.get_config() == config
     clone.set_weights(backbone.get_weights())

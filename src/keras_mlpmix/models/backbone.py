@@ -24,9 +24,6 @@ from keras_mlpmix.models.xla_model import XLAModel
 from keras_mlpmix.weights.layouts import CheckpointLayout, Rule
 from keras_mlpmix.weights.patch_grid import PatchAxes
 
-# Keyword arguments of every backbone besides its family's own.
-MODEL_KEYWORDS = frozenset({"name", "trainable"})
-
 # The Megatron split of a block's `mlp`: fc1 by output units, fc2 by input units.
 MLP_SHARDING = types.MappingProxyType(
     {
@@ -139,8 +136,8 @@ class Backbone(XLAModel):
         block,
         norm,
         *,
-        image_size,
-        patch_size,
+        image_size=224,
+        patch_size=16,
         hidden_dim: int,
         num_blocks: int,
         dropout_rate: float = 0.0,
@@ -150,7 +147,9 @@ class Backbone(XLAModel):
         dtype=None,
         name=None,
         trainable: bool = True,
+        **kwargs,
     ):
+        type(self).check_arguments(kwargs)  # any left is not an argument
         image_size = check_pair("image_size", image_size)
         patch_size = check_pair("patch_size", patch_size)
         for axis, size, patch in zip(
@@ -218,8 +217,7 @@ class Backbone(XLAModel):
     @classmethod
     def argument_names(cls) -> frozenset:
         """The keyword arguments the family's constructor takes."""
-        own = set(inspect.signature(cls.__init__).parameters) - {"self", "kwargs"}
-        return frozenset(own | MODEL_KEYWORDS)
+        return frozenset(_arguments(Backbone.__init__) + _arguments(cls.__init__))
 
     @classmethod
     def check_arguments(cls, kwargs: dict) -> None:
@@ -228,19 +226,14 @@ class Backbone(XLAModel):
 
     def get_config(self):
         # The constructor arguments, from which the graph is rebuilt, not the graph.
-        return {
+        config = {
             "name": self.name,
             "trainable": self.trainable,
             "dtype": keras.dtype_policies.serialize(self.dtype_policy),
-            "image_size": self.image_size,
-            "patch_size": self.patch_size,
-            "hidden_dim": self.hidden_dim,
-            "num_blocks": self.num_blocks,
-            "dropout_rate": self.dropout_rate,
-            "drop_path_rate": self.drop_path_rate,
-            "use_position_embedding": self.use_position_embedding,
-            "approximate_gelu": self.approximate_gelu,
         }
+        for name in _arguments(Backbone.__init__) + _arguments(type(self).__init__):
+            config.setdefault(name, getattr(self, name))
+        return config
 
     @property
     def patch_grid(self) -> tuple[int, int]:
@@ -566,6 +559,15 @@ class Backbone(XLAModel):
         preset_files.write_backbone(
             self, directory, check_bool("overwrite", overwrite), recorded
         )
+
+
+_NOT_ARGUMENTS = frozenset({"self", "block", "norm", "kwargs"})
+
+
+def _arguments(constructor) -> list[str]:
+    """The names of a backbone constructor's arguments, but the blocks and norm."""
+    parameters = inspect.signature(constructor).parameters
+    return [name for name in parameters if name not in _NOT_ARGUMENTS]
 
 
 def _families(cls) -> list:

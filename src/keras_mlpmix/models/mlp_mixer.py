@@ -71,21 +71,13 @@ class MLPMixerBackbone(Backbone):
     def __init__(
         self,
         *,
-        image_size=224,
-        patch_size=16,
         hidden_dim: int,
         num_blocks: int,
         tokens_mlp_dim: int,
         channels_mlp_dim: int,
-        dropout_rate: float = 0.0,
-        drop_path_rate: float = 0.0,
         layer_norm_epsilon: float = 1e-6,
-        use_position_embedding: bool = False,
-        approximate_gelu: bool = False,
-        dtype=None,
         **kwargs,
     ):
-        type(self).check_arguments(kwargs)
         layer_norm_epsilon = check_epsilon("layer_norm_epsilon", layer_norm_epsilon)
         super().__init__(
             functools.partial(
@@ -97,28 +89,13 @@ class MLPMixerBackbone(Backbone):
             functools.partial(
                 keras.layers.LayerNormalization, epsilon=layer_norm_epsilon
             ),
-            image_size=image_size,
-            patch_size=patch_size,
             hidden_dim=hidden_dim,
             num_blocks=num_blocks,
-            dropout_rate=dropout_rate,
-            drop_path_rate=drop_path_rate,
-            use_position_embedding=use_position_embedding,
-            approximate_gelu=approximate_gelu,
-            dtype=dtype,
             **kwargs,
         )
         self.tokens_mlp_dim = tokens_mlp_dim
         self.channels_mlp_dim = channels_mlp_dim
         self.layer_norm_epsilon = layer_norm_epsilon
-
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "tokens_mlp_dim": self.tokens_mlp_dim,
-            "channels_mlp_dim": self.channels_mlp_dim,
-            "layer_norm_epsilon": self.layer_norm_epsilon,
-        }
 
     def block_checkpoint_rules(self, layout, index, block):
         token_fc1, token_fc2 = block.token_mlp.fc1, block.token_mlp.fc2

@@ -55,20 +55,12 @@ class ResMLPBackbone(Backbone):
     def __init__(
         self,
         *,
-        image_size=224,
-        patch_size=16,
         hidden_dim: int,
         num_blocks: int,
         channels_mlp_dim: int | None = None,
         layer_scale_init: float = 1e-4,
-        dropout_rate: float = 0.0,
-        drop_path_rate: float = 0.0,
-        use_position_embedding: bool = False,
-        approximate_gelu: bool = False,
-        dtype=None,
         **kwargs,
     ):
-        type(self).check_arguments(kwargs)
         if channels_mlp_dim is not None:
             channels_mlp_dim = check_positive_int("channels_mlp_dim", channels_mlp_dim)
         layer_scale_init = check_float("layer_scale_init", layer_scale_init)
@@ -79,26 +71,12 @@ class ResMLPBackbone(Backbone):
                 layer_scale_init=layer_scale_init,
             ),
             Affine,
-            image_size=image_size,
-            patch_size=patch_size,
             hidden_dim=hidden_dim,
             num_blocks=num_blocks,
-            dropout_rate=dropout_rate,
-            drop_path_rate=drop_path_rate,
-            use_position_embedding=use_position_embedding,
-            approximate_gelu=approximate_gelu,
-            dtype=dtype,
             **kwargs,
         )
         self.channels_mlp_dim = channels_mlp_dim
         self.layer_scale_init = layer_scale_init
-
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "channels_mlp_dim": self.channels_mlp_dim,
-            "layer_scale_init": self.layer_scale_init,
-        }
 
     def block_checkpoint_rules(self, layout, index, block):
         key = layout.key
