@@ -62,34 +62,29 @@ def check_bool(name: str, value: object) -> bool:
     return bool(value)
 
 
+def _check_real(name: str, value: object, valid, wanted: str) -> float:
+    """Returns `value` as a float if it is a real number that `valid` accepts."""
+    _check_number(name, value, numbers.Real, wanted)
+    if not valid(value):
+        raise InvalidValueError(f"`{name}` must be {wanted}. Received: {name}={value}.")
+    return float(value)
+
+
 def check_float(name: str, value: object) -> float:
     """Returns `value` as a float if it is a finite real number, else raises."""
-    _check_number(name, value, numbers.Real, "a finite number")
-    if not math.isfinite(value):
-        raise InvalidValueError(
-            f"`{name}` must be a finite number. Received: {name}={value}."
-        )
-    return float(value)
+    return _check_real(name, value, math.isfinite, "a finite number")
 
 
 def check_rate(name: str, value: object) -> float:
     """Returns `value` as a float if it lies in [0, 1), else raises."""
-    _check_number(name, value, numbers.Real, "a float in [0, 1)")
-    if not 0.0 <= value < 1.0:
-        raise InvalidValueError(
-            f"`{name}` must be a float in [0, 1). Received: {name}={value}."
-        )
-    return float(value)
+    return _check_real(name, value, lambda v: 0 <= v < 1, "a float in [0, 1)")
 
 
 def check_epsilon(name: str, value: object) -> float:
     """Returns `value` as a float if it is a finite positive number, else raises."""
-    _check_number(name, value, numbers.Real, "a positive float")
-    if not 0 < value < math.inf:
-        raise InvalidValueError(
-            f"`{name}` must be a finite positive float. Received: {name}={value}."
-        )
-    return float(value)
+    return _check_real(
+        name, value, lambda v: 0 < v < math.inf, "a finite positive float"
+    )
 
 
 def check_pair(name: str, value: object) -> tuple[int, int]:

@@ -287,10 +287,11 @@ class ImageClassifier(XLAModel):
         source = preset_sources.open_preset(preset)
         backbone_cls = source.backbone_class(Backbone)
         if set(overrides) - backbone_cls.argument_names():
+            own = set(inspect.signature(cls.from_preset).parameters) - {"overrides"}
             check_keywords(
                 f"ImageClassifier.from_preset({preset!r})",
                 overrides,
-                {*backbone_cls.argument_names(), *_FROM_PRESET_ARGUMENTS},
+                backbone_cls.argument_names() | own,
             )
         loader = source.weights_loader(weights, overrides)
         backbone = backbone_cls(**source.backbone_config(overrides))
@@ -310,17 +311,17 @@ class ImageClassifier(XLAModel):
             )
         elif preprocessor is not None:
             preprocessor = keras.saving.deserialize_keras_object(preprocessor)
+
+        def chosen(value, key, unset=PRESET_DEFAULT):
+            return saved[key] if value is unset else value
+
         classifier = cls(
             backbone,
-            num_classes=saved["num_classes"] if num_classes is None else num_classes,
-            pooling=saved["pooling"] if pooling is PRESET_DEFAULT else pooling,
-            dropout_rate=saved["dropout_rate"]
-            if dropout_rate is None
-            else dropout_rate,
+            num_classes=chosen(num_classes, "num_classes", unset=None),
+            pooling=chosen(pooling, "pooling"),
+            dropout_rate=chosen(dropout_rate, "dropout_rate", unset=None),
             preprocessor=preprocessor,
-            head_dtype=saved["head_dtype"]
-            if head_dtype is PRESET_DEFAULT
-            else head_dtype,
+            head_dtype=chosen(head_dtype, "head_dtype"),
         )
         if loader is not None:
             loader.load(classifier)
@@ -371,14 +372,3 @@ class ImageClassifier(XLAModel):
         preset_files.write_classifier(
             self, directory, check_bool("overwrite", overwrite), recorded
         )
-
-
-_FROM_PRESET_ARGUMENTS = (
-    "preset",
-    "num_classes",
-    "include_preprocessing",
-    "pooling",
-    "dropout_rate",
-    "head_dtype",
-    "weights",
-)
