@@ -22,11 +22,11 @@ import numpy as np
 import pytest
 
 from keras_mlpmix import backend_choice, datasets
-from keras_mlpmix.cli import backend_switch, figures, main
+from keras_mlpmix.cli import main, work
 from keras_mlpmix.cli.commands import convert as convert_command
 from keras_mlpmix.cli.commands import train as train_command
-from keras_mlpmix.cli.dataset_options import DATASET_NAMES
-from keras_mlpmix.cli.main import build_parser
+from keras_mlpmix.cli.main import BACKENDS, build_parser
+from keras_mlpmix.cli.options import DATASET_NAMES
 from keras_mlpmix.models import ImageClassifier
 from keras_mlpmix.models.presets import PRESETS
 from keras_mlpmix.training import Recipe
@@ -234,14 +234,14 @@ def test_missing_or_corrupted_model_is_one_line(content, fragments, tmp_path):
 
 
 def test_a_backend_that_is_not_installed_is_one_line(monkeypatch):
-    other = next(b for b in backend_switch.BACKENDS if b != keras.backend.backend())
+    other = next(b for b in BACKENDS if b != keras.backend.backend())
     monkeypatch.setattr(backend_choice.importlib.util, "find_spec", lambda name: None)
     status, _, stderr = run_cli(["presets", "--backend", other])
     assert_one_line_error(status, stderr, f"pip install 'keras-mlpmix[{other}]'")
 
 
 def test_another_backend_restarts_the_command_with_keras_backend_set(monkeypatch):
-    other = next(b for b in backend_switch.BACKENDS if b != keras.backend.backend())
+    other = next(b for b in BACKENDS if b != keras.backend.backend())
     calls = []
 
     def execve(path, args, environment):
@@ -251,7 +251,7 @@ def test_another_backend_restarts_the_command_with_keras_backend_set(monkeypatch
     monkeypatch.setattr(
         backend_choice.importlib.util, "find_spec", lambda name: object()
     )
-    monkeypatch.setattr(backend_switch.os, "execve", execve)
+    monkeypatch.setattr(os, "execve", execve)
     monkeypatch.delenv("KERAS_BACKEND", raising=False)
     argv = ["presets", "--backend", other]
     assert run_cli(argv)[0] == 0
@@ -357,7 +357,7 @@ def test_without_matplotlib_figures_are_skipped_with_one_line(
     images = np.zeros((4, 32, 32, 3), "uint8")
     labels = np.arange(4)
     monkeypatch.setitem(sys.modules, "matplotlib", None)
-    figures.save_run_figures(tmp_path, history, images, labels, labels, "abcd", "t")
+    work.save_run_figures(tmp_path, history, images, labels, labels, "abcd", "t")
     assert capsys.readouterr().out.splitlines() == [
         "Figures skipped: matplotlib is not installed (pip install "
         "'keras-mlpmix[plots]' to get curves.png and predictions.png)."
@@ -498,12 +498,10 @@ def test_bench_shows_progress_prints_its_table_and_writes_json(tmp_path):
 def test_an_unexpected_error_keeps_its_traceback_and_says_where_to_report_it(
     monkeypatch,
 ):
-    from keras_mlpmix.cli import run_presets
-
-    def broken():
+    def broken(args):
         raise RuntimeError("an internal inconsistency")
 
-    monkeypatch.setattr(run_presets, "print_presets", broken)
+    monkeypatch.setattr(work, "presets", broken)
     status, _, stderr = run_cli(["presets"])
     assert status == 1
     assert "Traceback (most recent call last)" in stderr

@@ -37,13 +37,10 @@ COMMANDS = ("bench", "convert", "evaluate", "presets", "train")
 DELIBERATE = {
     ("keras_mlpmix.weights.checkpoint_files", "torch"): "optional: .pth files",
     ("keras_mlpmix.models.preset_sources", "huggingface_hub"): "optional: hf://",
-    ("keras_mlpmix.cli.figures", "matplotlib.backends.backend_agg"): "optional",
-    ("keras_mlpmix.cli.figures", "matplotlib.figure"): "optional: plots",
-    ("keras_mlpmix.cli.figures", "matplotlib.ticker"): "optional: plots",
-    **{
-        (f"keras_mlpmix.cli.commands.{name}", "keras_mlpmix.cli"): "backend first"
-        for name in COMMANDS
-    },
+    ("keras_mlpmix.cli.work", "matplotlib.backends.backend_agg"): "optional",
+    ("keras_mlpmix.cli.work", "matplotlib.figure"): "optional: plots",
+    ("keras_mlpmix.cli.work", "matplotlib.ticker"): "optional: plots",
+    ("keras_mlpmix.cli.main", "keras_mlpmix.cli.work"): "backend first",
 }
 # Modules that must import without Keras: the command line's parsing.
 KERAS_FREE = (

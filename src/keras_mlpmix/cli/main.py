@@ -10,12 +10,14 @@ import pkgutil
 import sys
 import traceback
 
+from keras_mlpmix import backend_choice
 from keras_mlpmix.cli import commands
-from keras_mlpmix.cli.backend_switch import add_backend_argument, use_backend
+from keras_mlpmix.cli.options import CommandError, one_line
 from keras_mlpmix.errors import UserError
 from keras_mlpmix.version import __version__
 
 PROG = "keras-mlpmix"
+BACKENDS = ("tensorflow", "jax", "torch")
 _ISSUES = "https://github.com/keras-mlpmix/keras-mlpmix/issues"
 
 
@@ -29,11 +31,6 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def _command_modules():
-    for name in sorted(info.name for info in pkgutil.iter_modules(commands.__path__)):
-        yield importlib.import_module(f"{commands.__name__}.{name}")
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The parser of the whole command line, one sub-parser per command module."""
     parser = _Parser(
@@ -45,10 +42,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--version", action="version", version=f"%(prog)s {__version__}"
     )
     subparsers = parser.add_subparsers(
-        title="commands", metavar="COMMAND", required=True, parser_class=_Parser
+        title="commands",
+        dest="command",
+        metavar="COMMAND",
+        required=True,
+        parser_class=_Parser,
     )
-    for module in _command_modules():
-        name = module.__name__.rpartition(".")[2]
+    for name in sorted(info.name for info in pkgutil.iter_modules(commands.__path__)):
+        module = importlib.import_module(f"{commands.__name__}.{name}")
         subparser = subparsers.add_parser(
             name,
             help=module.HELP,
@@ -56,13 +57,54 @@ def build_parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         module.add_arguments(subparser)
-        add_backend_argument(subparser)
-        subparser.set_defaults(run=module.run)
+        subparser.add_argument(
+            "--backend",
+            choices=BACKENDS,
+            help="Keras backend to run on (default: KERAS_BACKEND, else Keras's "
+            "configured one, else an installed one, named in the first line of "
+            "output)",
+        )
     return parser
 
 
-def _one_line(error: BaseException) -> str:
-    return " ".join(str(error).split()) or type(error).__name__
+def use_backend(requested: str | None, argv: list[str]) -> None:
+    """Makes the command run on `requested`, or on the process's backend if None.
+
+    Called before anything imports Keras. Without `--backend`, `backend_choice`
+    decides, in one printed line when Keras's default is absent. Where Keras is
+    already imported (in-process runs), another backend restarts the command (with
+    `argv`) with `KERAS_BACKEND` set. Raises `CommandError` if the backend is not
+    installed, or if no backend is.
+    """
+    if requested is not None and not backend_choice.is_installed(requested):
+        raise CommandError(
+            f"The {requested} backend is not installed: "
+            f"pip install 'keras-mlpmix[{requested}]'."
+        )
+    if sys.modules.get("keras") is not None:
+        loaded = sys.modules["keras"].backend.backend()
+        if requested is None or requested == loaded:
+            return
+        if os.environ.get("KERAS_BACKEND") == requested:
+            raise CommandError(
+                f"KERAS_BACKEND is {requested} but Keras loaded the {loaded} "
+                "backend; Keras was imported before the variable was set."
+            )
+        sys.stdout.flush()
+        sys.stderr.flush()
+        environment = {**os.environ, "KERAS_BACKEND": requested}
+        os.execve(
+            sys.executable, [sys.executable, "-m", "keras_mlpmix", *argv], environment
+        )
+    if requested is not None:
+        os.environ["KERAS_BACKEND"] = requested
+        return
+    choice = backend_choice.choose()
+    if choice.chosen_here:
+        print(f"keras-mlpmix: {choice.reason}", flush=True)
+    problem = backend_choice.missing_backend_message()
+    if problem is not None:
+        raise CommandError(problem)
 
 
 def _issues_url() -> str:
@@ -101,9 +143,12 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
         use_backend(args.backend, argv)
-        args.run(args)
+        # Imported only once the backend is chosen: the commands' work needs Keras.
+        from keras_mlpmix.cli import work
+
+        getattr(work, args.command)(args)
     except UserError as error:
-        print(f"{PROG}: error: {_one_line(error)}", file=sys.stderr)
+        print(f"{PROG}: error: {one_line(error)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import pathlib
 
-from keras_mlpmix.cli.option_types import non_negative_int, positive_int
+from keras_mlpmix.cli.options import non_negative_int, positive_int
 
 HELP = "time a preset's inference and training step on this machine"
-JIT_CHOICES = ("auto", "true", "false")
 
 
 def add_arguments(parser) -> None:
@@ -49,7 +48,7 @@ def add_arguments(parser) -> None:
     parser.add_argument(
         "--jit-compile",
         default="auto",
-        choices=JIT_CHOICES,
+        choices=["auto", "true", "false"],
         help="XLA on TensorFlow/JAX, torch.compile on PyTorch (default: "
         "%(default)s, as Model.compile)",
     )
@@ -73,10 +72,3 @@ def add_arguments(parser) -> None:
         type=pathlib.Path,
         help="also write the results as JSON to FILE (default: table only)",
     )
-
-
-def run(args) -> None:
-    # Imported here, once `main` has chosen the Keras backend.
-    from keras_mlpmix.cli import run_bench
-
-    run_bench.bench(args)

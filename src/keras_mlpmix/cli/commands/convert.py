@@ -60,10 +60,3 @@ def add_arguments(parser) -> None:
         action="store_true",
         help="replace PATH if it exists (default: refuse)",
     )
-
-
-def run(args) -> None:
-    # Imported here, once `main` has chosen the Keras backend.
-    from keras_mlpmix.cli import run_convert
-
-    run_convert.convert(args)

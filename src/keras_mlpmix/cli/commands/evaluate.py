@@ -16,8 +16,12 @@ from __future__ import annotations
 
 import pathlib
 
-from keras_mlpmix.cli import dataset_options
-from keras_mlpmix.cli.option_types import fraction, non_negative_int, positive_int
+from keras_mlpmix.cli.options import (
+    add_dataset_arguments,
+    fraction,
+    non_negative_int,
+    positive_int,
+)
 
 HELP = "test a saved model: accuracy and a confusion summary"
 
@@ -38,7 +42,7 @@ def add_arguments(parser) -> None:
         "NAME` wrote for --dataset on this backend, in runs/ (this "
         "or --model is required)",
     )
-    dataset_options.add_dataset_arguments(parser, train=False)
+    add_dataset_arguments(parser, train=False)
     parser.add_argument(
         "--test-fraction",
         metavar="F",
@@ -61,10 +65,3 @@ def add_arguments(parser) -> None:
         help="seed of a folder dataset's train/test split; use the one of "
         "training (default: %(default)s)",
     )
-
-
-def run(args) -> None:
-    # Imported here, once `main` has chosen the Keras backend.
-    from keras_mlpmix.cli import run_evaluate
-
-    run_evaluate.evaluate(args)

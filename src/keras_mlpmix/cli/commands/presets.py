@@ -11,10 +11,3 @@ HELP = "list the named presets"
 
 def add_arguments(parser) -> None:
     """`presets` takes no options besides `--backend`."""
-
-
-def run(args) -> None:
-    # Imported here, once `main` has chosen the Keras backend.
-    from keras_mlpmix.cli import run_presets
-
-    run_presets.print_presets()

@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import pathlib
 
-from keras_mlpmix.cli import dataset_options
-from keras_mlpmix.cli.option_types import (
+from keras_mlpmix.cli.options import (
+    add_dataset_arguments,
     non_negative_float,
     non_negative_int,
     positive_float,
@@ -47,7 +47,7 @@ def add_arguments(parser) -> None:
         help="the model to train: a preset name, e.g. mixer_cifar100 "
         "(`keras-mlpmix presets` lists them), or a preset folder (required)",
     )
-    dataset_options.add_dataset_arguments(parser, train=True)
+    add_dataset_arguments(parser, train=True)
     parser.add_argument(
         "--epochs",
         metavar="N",
@@ -114,10 +114,3 @@ def add_arguments(parser) -> None:
         help="seed of the initial weights, the augmentation and a folder "
         "dataset's train/test split (default: %(default)s)",
     )
-
-
-def run(args) -> None:
-    # Imported here, once `main` has chosen the Keras backend.
-    from keras_mlpmix.cli import run_train
-
-    run_train.train(args)
