@@ -51,7 +51,7 @@ from keras_mlpmix.models import (
     ResMLPBackbone,
     gMLPBackbone,
 )
-from keras_mlpmix.weights import download, load_checkpoint
+from keras_mlpmix.weights import checkpoint_files, load_checkpoint
 
 CASES_TRIED = collections.Counter()
 
@@ -565,7 +565,7 @@ def test_a_damaged_cache_entry_is_named_removed_and_fetched_again(
 ):
     source, _ = _valid_checkpoint(cache, format)
     url = source.resolve().as_uri()
-    path = download.fetch(url, f"model.{format}", format=format)
+    path = checkpoint_files.fetch(url, f"model.{format}", format=format)
     data = pathlib.Path(path).read_bytes()
     damaged = pathlib.Path(path + ".partial" if damage == "partial" else path)
     damaged.write_bytes(
@@ -574,7 +574,7 @@ def test_a_damaged_cache_entry_is_named_removed_and_fetched_again(
         )
     )
     with caplog.at_level(logging.WARNING, logger="keras_mlpmix"):
-        again = download.fetch(url, f"model.{format}", format=format)
+        again = checkpoint_files.fetch(url, f"model.{format}", format=format)
     assert pathlib.Path(again).read_bytes() == data
     if damage != "partial":
         assert f"The cached checkpoint {path} is damaged" in caplog.text
@@ -586,7 +586,9 @@ def test_a_bad_download_names_the_url_and_keeps_nothing(cache):
     source, _ = _valid_checkpoint(cache, "safetensors")
     source.write_bytes(source.read_bytes()[:-10])
     _refused(
-        lambda: download.fetch(source.as_uri(), "m.safetensors", format="safetensors"),
+        lambda: checkpoint_files.fetch(
+            source.as_uri(), "m.safetensors", format="safetensors"
+        ),
         source.as_uri(),
     )
     assert not list((cache / "home" / "keras_mlpmix" / "checkpoints").iterdir())

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from checkpoint_layouts import Sizes, timm_mixer, write
-from keras_mlpmix.weights import download
+from keras_mlpmix.weights import checkpoint_files
 
 
 @pytest.fixture
@@ -59,7 +59,7 @@ def test_a_verified_file_is_downloaded_once(server, cache, checkpoint_bytes):
     files["/model.safetensors"] = (checkpoint_bytes, len(checkpoint_bytes))
     sha256 = hashlib.sha256(checkpoint_bytes).hexdigest()
     for _ in range(2):
-        path = download.fetch(
+        path = checkpoint_files.fetch(
             f"{url}/model.safetensors",
             "m.safetensors",
             format="safetensors",
@@ -81,7 +81,7 @@ def test_a_hash_mismatch_is_an_error_and_the_file_is_deleted(
         match=r"not the published checkpoint: its SHA-256 is [0-9a-f]{64}, not the "
         r"published 0{64}\. It was deleted",
     ):
-        download.fetch(
+        checkpoint_files.fetch(
             f"{url}/model.safetensors",
             "m.safetensors",
             format="safetensors",
@@ -94,7 +94,7 @@ def test_a_transfer_cut_short_keeps_nothing(server, cache, checkpoint_bytes):
     url, files, _ = server
     files["/model.safetensors"] = (checkpoint_bytes[:500], len(checkpoint_bytes))
     with pytest.raises(OSError, match=r"Downloading .* failed: .*500 out of"):
-        download.fetch(
+        checkpoint_files.fetch(
             f"{url}/model.safetensors", "m.safetensors", format="safetensors"
         )
     assert list(cache.iterdir()) == []
@@ -113,13 +113,17 @@ def test_a_truncated_file_without_a_known_hash_is_caught_and_deleted(
     truncated = path.read_bytes()[:-64]
     files[f"/model.{format}"] = (truncated, len(truncated))
     with pytest.raises(ValueError, match=r"truncated.*It was deleted"):
-        download.fetch(f"{url}/model.{format}", f"m.{format}", format=format)
+        checkpoint_files.fetch(f"{url}/model.{format}", f"m.{format}", format=format)
     assert list(cache.iterdir()) == []
 
 
 def test_file_urls_are_fetched_like_http_ones(tmp_path, cache, checkpoint_bytes):
     source = tmp_path / "published.safetensors"
     source.write_bytes(checkpoint_bytes)
-    path = download.fetch(source.as_uri(), "m.safetensors", format="safetensors")
+    path = checkpoint_files.fetch(
+        source.as_uri(), "m.safetensors", format="safetensors"
+    )
     assert path == str(cache / "m.safetensors")
-    assert download.sha256_of(path) == hashlib.sha256(checkpoint_bytes).hexdigest()
+    assert (
+        checkpoint_files.sha256_of(path) == hashlib.sha256(checkpoint_bytes).hexdigest()
+    )

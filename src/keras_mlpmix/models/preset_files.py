@@ -77,22 +77,23 @@ def serialized_class(config: dict, path: str):
     return cls
 
 
-def check_metadata(metadata: dict, num_classes: int | None) -> dict:
-    """Validates `save_to_preset`'s `**metadata`; returns it with JSON values.
+def recorded_metadata(defaults: dict, given: dict, num_classes: int | None) -> dict:
+    """Validates `save_to_preset`'s `**metadata` (`given`) and lays it over `defaults`.
 
-    Raises `TypeError` for an unknown field or a value of the wrong type, `ValueError`
-    for class names that do not match the classes or a bad `mean` or `std`.
+    `defaults` is `model.preset_metadata`; its class names are dropped if they no
+    longer match the classes. Raises `TypeError` for an unknown field or a value of the
+    wrong type, `ValueError` for class names that do not match or a bad `mean`/`std`.
     """
-    check_keywords("save_to_preset", metadata, METADATA_FIELDS)
+    check_keywords("save_to_preset", given, METADATA_FIELDS)
     checked = {}
     for field in ("source", "license", "description"):
-        value = metadata.get(field)
+        value = given.get(field)
         if value is not None and not isinstance(value, str):
             raise InvalidTypeError(
                 f"`{field}` must be a string or None. Received: {field}={value!r}."
             )
         checked[field] = value
-    names = metadata.get("class_names")
+    names = given.get("class_names")
     if names is not None:
         if num_classes is None:
             raise InvalidTypeError(
@@ -111,7 +112,7 @@ def check_metadata(metadata: dict, num_classes: int | None) -> dict:
             )
     checked["class_names"] = names
     for field, positive in (("mean", False), ("std", True)):
-        value = metadata.get(field)
+        value = given.get(field)
         if value is not None:
             if (
                 not isinstance(value, (list, tuple))
@@ -131,16 +132,6 @@ def check_metadata(metadata: dict, num_classes: int | None) -> dict:
                 )
             value = [float(v) for v in value]
         checked[field] = value
-    return checked
-
-
-def recorded_metadata(defaults: dict, given: dict, num_classes: int | None) -> dict:
-    """The metadata to write: `given` (validated) over `defaults`.
-
-    `defaults` is `model.preset_metadata`; class names that no longer match the number
-    of classes are dropped.
-    """
-    checked = check_metadata(given, num_classes)
     recorded = {
         field: checked[field] if field in given else defaults.get(field)
         for field in METADATA_FIELDS
@@ -154,19 +145,12 @@ def recorded_metadata(defaults: dict, given: dict, num_classes: int | None) -> d
     return recorded
 
 
-def _serialized(model) -> dict:
-    """`model` serialised by Keras, without the build and compile states."""
-
-    def strip(config):
-        if isinstance(config, dict):
-            return {
-                key: strip(value)
-                for key, value in config.items()
-                if key not in ("compile_config", "build_config")
-            }
+def _stripped(config):
+    """A Keras serialisation without its build and compile states."""
+    if not isinstance(config, dict):
         return config
-
-    return strip(keras.saving.serialize_keras_object(model))
+    states = ("compile_config", "build_config")
+    return {key: _stripped(value) for key, value in config.items() if key not in states}
 
 
 def _write_json(path, content) -> None:
@@ -198,58 +182,45 @@ def _new_directory(directory, overwrite: bool):
         shutil.rmtree(partial, ignore_errors=True)
 
 
-def _metadata(backbone, count: int, tasks, extra: dict) -> dict:
-    return {
-        "keras_version": keras.__version__,
-        "keras_mlpmix_version": __version__,
-        "parameter_count": count,
-        "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
-        "tasks": tasks,
-        "backbone": type(backbone).__name__,
-        "image_size": list(backbone.image_size),
-        **extra,
-    }
+def write_preset(model, directory, overwrite: bool, metadata: dict) -> None:
+    """Writes the preset folder of a backbone or a classifier, whole or not at all.
 
-
-def write_backbone(backbone, directory, overwrite: bool, metadata: dict) -> None:
-    """Writes a backbone's `config.json`, `model.weights.h5` and `metadata.json`.
+    A backbone's `config.json`, `model.weights.h5` and `metadata.json`; a classifier
+    also writes `task.json` and `task.weights.h5` and records its classes.
 
     Args:
-        backbone: The backbone.
+        model: A `Backbone` or an `ImageClassifier`.
         directory: The folder; see `Backbone.save_to_preset`.
         overwrite: Whether to replace a non-empty folder's files.
         metadata: What `recorded_metadata` returned.
     """
+    backbone = getattr(model, "backbone", model)
     with _new_directory(directory, overwrite) as folder:
-        _write_backbone_files(backbone, folder)
-        _write_json(
-            os.path.join(folder, METADATA_FILE),
-            _metadata(backbone, backbone.count_params(), ["ImageClassifier"], metadata),
-        )
+        config = keras.saving.serialize_keras_object(backbone)
+        _write_json(os.path.join(folder, CONFIG_FILE), _stripped(config))
+        backbone.save_weights(os.path.join(folder, MODEL_WEIGHTS_FILE))
+        if model is not backbone:
+            task = keras.saving.serialize_keras_object(model)
+            _write_json(os.path.join(folder, TASK_CONFIG_FILE), _stripped(task))
+            task_weights = os.path.join(folder, TASK_WEIGHTS_FILE)
+            skip = list(backbone._flatten_layers())
+            keras.saving.save_weights(model, task_weights, objects_to_skip=skip)
+            metadata = {"num_classes": model.num_classes, **metadata}
+        saved = {
+            "keras_version": keras.__version__,
+            "keras_mlpmix_version": __version__,
+            "parameter_count": model.count_params(),
+            "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
+            "tasks": ["ImageClassifier"],
+            "backbone": type(backbone).__name__,
+            "image_size": list(backbone.image_size),
+            **metadata,
+        }
+        _write_json(os.path.join(folder, METADATA_FILE), saved)
 
 
-def _write_backbone_files(backbone, folder) -> None:
-    _write_json(os.path.join(folder, CONFIG_FILE), _serialized(backbone))
-    backbone.save_weights(os.path.join(folder, MODEL_WEIGHTS_FILE))
-
-
-def write_classifier(classifier, directory, overwrite: bool, metadata: dict) -> None:
-    """Writes a classifier's backbone files, `task.json`, `task.weights.h5` and metadata.
-
-    Args are as for `write_backbone`.
-    """
-    with _new_directory(directory, overwrite) as folder:
-        _write_backbone_files(classifier.backbone, folder)
-        _write_json(os.path.join(folder, TASK_CONFIG_FILE), _serialized(classifier))
-        task_weights = os.path.join(folder, TASK_WEIGHTS_FILE)
-        skip = list(classifier.backbone._flatten_layers())
-        keras.saving.save_weights(classifier, task_weights, objects_to_skip=skip)
-        count = classifier.count_params()
-        extra = {"num_classes": classifier.num_classes, **metadata}
-        _write_json(
-            os.path.join(folder, METADATA_FILE),
-            _metadata(classifier.backbone, count, ["ImageClassifier"], extra),
-        )
+# The names `Backbone.save_to_preset` and `ImageClassifier.save_to_preset` call.
+write_backbone = write_classifier = write_preset
 
 
 def load_task_weights(classifier, path) -> None:

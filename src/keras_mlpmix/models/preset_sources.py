@@ -16,7 +16,7 @@ from keras_mlpmix.errors import (
 )
 from keras_mlpmix.layers.argument_checks import check_pair
 from keras_mlpmix.models import preset_files, presets
-from keras_mlpmix.weights import download
+from keras_mlpmix.weights.checkpoint_files import fetch
 from keras_mlpmix.weights.loading import LoadReport, load_checkpoint
 
 logger = logging.getLogger("keras_mlpmix")
@@ -32,11 +32,6 @@ WEIGHT_PRESERVING_OVERRIDES = frozenset({
 _FILE_KINDS = ((".weights.h5",), (".safetensors",), (".npz",), (".pth", ".pt", ".bin"))
 
 
-def registered_class(name: str):
-    """The class registered with Keras under `keras_mlpmix>name`."""
-    return keras.saving.get_registered_object(f"keras_mlpmix>{name}")
-
-
 def open_preset(preset):
     """Opens a built-in preset name, a preset folder or an `hf://` handle.
 
@@ -49,20 +44,25 @@ def open_preset(preset):
             f"{type(preset).__name__}."
         )
     location = os.fspath(preset)
-    if location in presets.PRESETS:
-        return BuiltinPreset(location)
     if location.startswith(HUB_PREFIX):
-        return PresetDirectory(_hub_snapshot(location), handle=location)
+        folder = _hub().snapshot_download(location.removeprefix(HUB_PREFIX))
+        if not preset_files.is_preset_directory(folder):
+            raise InvalidValueError(
+                f"The hub repository {location!r} holds no {preset_files.CONFIG_FILE} "
+                "of a keras-mlpmix preset. For a checkpoint file (such as timm's "
+                "model.safetensors), name the architecture and pass the handle as "
+                f"weights: from_preset('<preset>', weights={location!r})."
+            )
+        return PresetDirectory(folder, handle=location)
+    if location in presets.PRESETS or not os.path.isdir(location):
+        return BuiltinPreset(location)  # An unknown name raises, listing the presets.
     if preset_files.is_preset_directory(location):
         return PresetDirectory(location)
-    if os.path.isdir(location):
-        raise InvalidValueError(
-            f"The folder {location!r} holds no {preset_files.CONFIG_FILE}: it is not "
-            "a preset folder (write one with `save_to_preset`). To load a "
-            "checkpoint file into a built-in architecture, pass it as `weights=`."
-        )
-    presets.get_preset(location)  # raises, listing the built-in presets
-    raise AssertionError("unreachable")
+    raise InvalidValueError(
+        f"The folder {location!r} holds no {preset_files.CONFIG_FILE}: it is not "
+        "a preset folder (write one with `save_to_preset`). To load a "
+        "checkpoint file into a built-in architecture, pass it as `weights=`."
+    )
 
 
 def _check_family(cls, requested, preset: str):
@@ -78,18 +78,15 @@ def _check_family(cls, requested, preset: str):
 
 
 def _check_weights_argument(weights):
-    if weights is None or isinstance(weights, (bool, str, os.PathLike)):
-        return
-    raise InvalidTypeError(
-        "`weights` must be None, True, False, a path or an 'hf://owner/repo' handle. "
-        f"Received: weights={weights!r} of type {type(weights).__name__}."
-    )
+    if weights is not None and not isinstance(weights, (bool, str, os.PathLike)):
+        raise InvalidTypeError(
+            "`weights` must be None, True, False, a path or an 'hf://owner/repo' "
+            f"handle. Received: weights={weights!r} of type {type(weights).__name__}."
+        )
 
 
-def _check_preserving(
-    preset: str, overrides: dict, allowed=WEIGHT_PRESERVING_OVERRIDES
-):
-    reshaping = sorted(set(overrides) - allowed)
+def _check_preserving(preset: str, overrides: dict):
+    reshaping = sorted(set(overrides) - WEIGHT_PRESERVING_OVERRIDES)
     if reshaping:
         raise InvalidValueError(
             f"The weights of {preset!r} fit its architecture; the overrides "
@@ -98,17 +95,15 @@ def _check_preserving(
         )
 
 
-@dataclasses.dataclass
 class BuiltinPreset:
     """A row of `presets.PRESETS`."""
 
-    name: str
-
-    def __post_init__(self):
-        self.row = presets.get_preset(self.name)
+    def __init__(self, name: str):
+        self.name = name
+        self.row = presets.get_preset(name)
 
     def backbone_class(self, requested):
-        cls = registered_class(self.row["backbone"])
+        cls = keras.saving.get_registered_object(f"keras_mlpmix>{self.row['backbone']}")
         return _check_family(cls, requested, self.name)
 
     def backbone_config(self, overrides: dict) -> dict:
@@ -195,26 +190,21 @@ class PresetDirectory:
         return DirectoryWeights(self.path, self.task)
 
     def classifier_defaults(self) -> dict:
-        if self.task is None:
-            return {
+        saved = self.task
+        if saved is None:
+            saved = {
                 "num_classes": self.saved_metadata.get("num_classes") or 1000,
                 "pooling": "avg",
                 "dropout_rate": 0.0,
                 "head_dtype": None,
-                "preprocessor": None,
             }
-        return {
-            "num_classes": self.task["num_classes"],
-            "pooling": self.task["pooling"],
-            "dropout_rate": self.task["dropout_rate"],
-            "head_dtype": self.task["head_dtype"],
-            "preprocessor": self.task.get("preprocessor"),
-        }
+        saved = {"preprocessor": None, **saved}
+        keys = ("num_classes", "pooling", "dropout_rate", "head_dtype", "preprocessor")
+        return {key: saved[key] for key in keys}
 
     def metadata(self) -> dict:
         keep = ("source", "license", "description", "mean", "std", "class_names")
-        saved = {key: self.saved_metadata.get(key) for key in keep}
-        return {**saved, "preset": self.saved_metadata.get("preset")}
+        return {key: self.saved_metadata.get(key) for key in (*keep, "preset")}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -228,31 +218,23 @@ class CheckpointDownload:
 
     def load(self, model) -> LoadReport:
         name = f"{self.preset}.{self.format}"
-        path = download.fetch(self.url, name, format=self.format, sha256=self.sha256)
+        path = fetch(self.url, name, format=self.format, sha256=self.sha256)
         return load_checkpoint(model, path, interpolate_patch_grid=True)
 
 
 @dataclasses.dataclass(frozen=True)
-class KerasWeightsFile:
-    """A `.weights.h5` file saved from the same architecture."""
+class WeightsFile:
+    """An official or timm checkpoint, or a `.weights.h5` of the same architecture."""
 
     path: str
 
     def load(self, model) -> LoadReport:
+        if not self.path.endswith(".weights.h5"):
+            return load_checkpoint(model, self.path, interpolate_patch_grid=True)
         model.load_weights(self.path)
         report = LoadReport(self.path, "keras", tuple(w.path for w in model.weights))
         logger.info("%s", report)
         return report
-
-
-@dataclasses.dataclass(frozen=True)
-class CheckpointFile:
-    """An official or timm checkpoint file of the user's."""
-
-    path: str
-
-    def load(self, model) -> LoadReport:
-        return load_checkpoint(model, self.path, interpolate_patch_grid=True)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -266,22 +248,18 @@ class DirectoryWeights:
         backbone = getattr(model, "backbone", model)
         backbone.load_weights(os.path.join(self.path, preset_files.MODEL_WEIGHTS_FILE))
         loaded = [weight.path for weight in backbone.weights]
-        kept = ()
-        if backbone is not model:
-            task_weights = os.path.join(self.path, preset_files.TASK_WEIGHTS_FILE)
-            head = [w.path for w in model.weights if w.path not in set(loaded)]
-            if (
-                self.task is not None
-                and os.path.isfile(task_weights)
-                and self.task["num_classes"] == model.num_classes
-            ):
-                preset_files.load_task_weights(model, task_weights)
-                loaded += head
-            else:
-                kept = tuple(head)
-        report = LoadReport(
-            source=self.path, format="keras", loaded=tuple(loaded), kept_initial=kept
-        )
+        head = [w.path for w in model.weights if w.path not in set(loaded)]
+        task_weights = os.path.join(self.path, preset_files.TASK_WEIGHTS_FILE)
+        if (
+            backbone is not model
+            and self.task is not None
+            and os.path.isfile(task_weights)
+            and self.task["num_classes"] == model.num_classes
+        ):
+            preset_files.load_task_weights(model, task_weights)
+            loaded += head
+            head = []
+        report = LoadReport(self.path, "keras", tuple(loaded), kept_initial=tuple(head))
         logger.info("%s", report)
         return report
 
@@ -301,9 +279,7 @@ def file_loader(location: str):
         path = location
     else:
         raise InvalidValueError(f"No weights file or folder at {location!r}.")
-    if path.endswith(".weights.h5"):
-        return KerasWeightsFile(path)
-    return CheckpointFile(path)
+    return WeightsFile(path)
 
 
 def _choose(names, where: str) -> str:
@@ -332,24 +308,11 @@ def _hub():
     return huggingface_hub
 
 
-def _hub_snapshot(handle: str) -> str:
-    """A local copy of the preset folder in the hub repository `handle`."""
-    repo_id = handle.removeprefix(HUB_PREFIX)
-    folder = _hub().snapshot_download(repo_id)
-    if not preset_files.is_preset_directory(folder):
-        raise InvalidValueError(
-            f"The hub repository {handle!r} holds no {preset_files.CONFIG_FILE} of "
-            "a keras-mlpmix preset. For a checkpoint file (such as timm's "
-            "model.safetensors), name the architecture and pass the handle as "
-            f"weights: from_preset('<preset>', weights={handle!r})."
-        )
-    return folder
-
-
 @functools.cache
 def _backbone_parameters(backbone: str, config: tuple) -> int:
     with keras.StatelessScope(initialize_variables=False):
-        count = registered_class(backbone)(**dict(config)).count_params()
+        cls = keras.saving.get_registered_object(f"keras_mlpmix>{backbone}")
+        count = cls(**dict(config)).count_params()
     keras.backend.clear_session(free_memory=False)
     return count
 
@@ -371,11 +334,6 @@ def parameter_count(name: str) -> int:
     row = presets.get_preset(name)
     config = {"image_size": row["image_size"], **row["config"]}
     config.pop("approximate_gelu", None)  # no weights depend on it
-    backbone = _backbone_parameters(
-        row["backbone"], tuple(sorted((k, _hashable(v)) for k, v in config.items()))
-    )
+    hashable = {k: tuple(v) if isinstance(v, list) else v for k, v in config.items()}
+    backbone = _backbone_parameters(row["backbone"], tuple(sorted(hashable.items())))
     return backbone + (row["config"]["hidden_dim"] + 1) * row["num_classes"]
-
-
-def _hashable(value):
-    return tuple(value) if isinstance(value, list) else value

@@ -1,20 +1,27 @@
-"""Checkpoint files: recognising their format, checking them, reading and writing them.
+"""Checkpoint files: recognising, checking, reading, writing and downloading them.
 
 `"npz"`: the official MLP-Mixer archives; `"safetensors"` and `"torch"` (`.pth`,
-`.bin`, read with `torch.load(weights_only=True)`): timm's state dicts.
+`.bin`, read with `torch.load(weights_only=True)`): timm's state dicts. Downloads go
+to `$KERAS_HOME/keras_mlpmix/checkpoints/` (`~/.keras/...` by default).
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
+import logging
 import math
 import os
 import zipfile
 
+import keras
 import numpy as np
 import safetensors.numpy
 
-from keras_mlpmix.errors import InvalidValueError, MissingDependencyError
+from keras_mlpmix.errors import DownloadError, InvalidValueError, MissingDependencyError
+
+logger = logging.getLogger("keras_mlpmix")
 
 FORMATS = ("npz", "safetensors", "torch")
 
@@ -68,15 +75,17 @@ def check_integrity(path, format: str) -> None:
     """Raises `CheckpointFileError` if the file is truncated or corrupt.
 
     Checks zip CRC-32s and that a safetensors header is well formed and fills the file.
-    A changed byte inside a tensor needs the SHA-256 check of `weights.download`.
+    A changed byte inside a tensor needs the SHA-256 check of `fetch`.
     """
     check_format(format)
     size = os.path.getsize(path)
     if size == 0:
         raise CheckpointFileError(f"The checkpoint file {os.fspath(path)!r} is empty.")
+    with open(path, "rb") as file:
+        zipped = file.read(len(_ZIP_MAGIC)) == _ZIP_MAGIC
     if format == "safetensors":
         _safetensors_header(path, size)
-    elif format == "npz" or _starts_with(path, _ZIP_MAGIC):
+    elif format == "npz" or zipped:
         _check_zip(path, format)
 
 
@@ -116,11 +125,6 @@ def write_tensors(path, tensors: dict[str, np.ndarray], format: str) -> None:
         )
 
 
-def _starts_with(path, magic: bytes) -> bool:
-    with open(path, "rb") as file:
-        return file.read(len(magic)) == magic
-
-
 def _is_torch_archive(path) -> bool:
     """Whether a zip archive was written by `torch.save` (it holds a `data.pkl`)."""
     try:
@@ -148,24 +152,19 @@ def _check_zip(path, format: str) -> None:
 
 
 def _read_npz(path) -> dict[str, np.ndarray]:
-    name = os.fspath(path)
-    tensors = {}
+    tensors, member = {}, None
     try:
         with np.load(path, allow_pickle=False) as archive:
             for member in archive.files:
-                try:
-                    tensors[member] = archive[member]
-                except ValueError as error:  # object arrays need pickle
-                    raise CheckpointFileError(
-                        f"The .npz archive {name!r} holds {member!r}, which is not "
-                        f"an array of numbers ({error})."
-                    ) from error
-    except CheckpointFileError:
-        raise
+                tensors[member] = archive[member]
     except (ValueError, OSError, zipfile.BadZipFile, EOFError) as error:
-        raise CheckpointFileError(
-            f"Could not read the .npz archive {name!r}: {error}"
-        ) from error
+        problem = f"Could not read the .npz archive {os.fspath(path)!r}: {error}"
+        if member is not None and isinstance(error, ValueError):  # needs pickle
+            problem = (
+                f"The .npz archive {os.fspath(path)!r} holds {member!r}, which is "
+                f"not an array of numbers ({error})."
+            )
+        raise CheckpointFileError(problem) from error
     return tensors
 
 
@@ -216,18 +215,9 @@ def _safetensors_header(path, size: int) -> dict:
                 "weights are arrays of real numbers, one of "
                 f"{', '.join(_SAFETENSORS_DTYPES)}."
             )
-        if (
-            not isinstance(shape, list)
-            or len(shape) > _MAX_RANK
-            or not all(_is_count(size) for size in shape)
-        ):
+        if not _are_counts(shape, range(_MAX_RANK + 1)):
             raise malformed(f"entry {tensor!r} has shape {shape!r}")
-        if (
-            not isinstance(offsets, list)
-            or len(offsets) != 2
-            or not all(_is_count(offset) for offset in offsets)
-            or offsets[0] > offsets[1]
-        ):
+        if not _are_counts(offsets, (2,)) or offsets[0] > offsets[1]:
             raise malformed(f"entry {tensor!r} has data_offsets {offsets!r}")
         itemsize = np.dtype(_SAFETENSORS_DTYPES[dtype]).itemsize
         if offsets[1] - offsets[0] != itemsize * math.prod(shape):
@@ -254,13 +244,19 @@ def _safetensors_header(path, size: int) -> dict:
     return header
 
 
-def _is_count(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+def _are_counts(value, lengths) -> bool:
+    """Whether `value` is a list of non-negative integers, its length in `lengths`."""
+    return (
+        isinstance(value, list)
+        and len(value) in lengths
+        and all(
+            isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in value
+        )
+    )
 
 
 def _read_safetensors(path) -> dict[str, np.ndarray]:
-    size = os.path.getsize(path)
-    header = _safetensors_header(path, size)
+    header = _safetensors_header(path, os.path.getsize(path))
     with open(path, "rb") as file:
         start = 8 + int.from_bytes(file.read(8), "little")
         tensors = {}
@@ -309,3 +305,86 @@ def _read_torch(path) -> dict[str, np.ndarray]:
         value = value.detach().cpu()
         tensors[key] = (value.float() if value.is_floating_point() else value).numpy()
     return tensors
+
+
+def sha256_of(path) -> str:
+    """The SHA-256 of a file, as 64 hexadecimal digits."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verification_problem(path, format: str, sha256: str | None) -> str | None:
+    """What is wrong with the checkpoint file at `path`, or None if it verifies."""
+    if sha256 is not None:
+        actual = sha256_of(path)
+        if actual != sha256.lower():
+            return f"its SHA-256 is {actual}, not the published {sha256}"
+    try:
+        check_integrity(path, format)
+    except CheckpointFileError as error:
+        return str(error)
+    return None
+
+
+def fetch(url: str, file_name: str, *, format: str, sha256: str | None = None) -> str:
+    """Returns the path of the verified cache file of `url`, downloading it if needed.
+
+    A download takes its cache name only once verified; a cached file that no longer
+    verifies is removed and downloaded again.
+
+    Args:
+        url: Where the checkpoint is published (`https://`, `http://`, `file://`).
+        file_name: Name of the cached file.
+        format: Its checkpoint format, for the structural check.
+        sha256: Its expected SHA-256, or None if none is known.
+
+    Raises:
+        ValueError: if the download fails verification; nothing is kept.
+        OSError: if the download fails or is cut short; nothing is kept.
+    """
+    home = os.environ.get("KERAS_HOME") or os.path.join(
+        os.path.expanduser("~"), ".keras"
+    )
+    directory = os.path.join(home, "keras_mlpmix", "checkpoints")
+    # get_file falls back to /tmp when its folder does not exist yet.
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, file_name)
+    partial = path + ".partial"
+    # A partial file left by an interrupted download would pass for a cached one.
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(partial)
+    if os.path.exists(path):
+        problem = verification_problem(path, format, sha256)
+        if problem is None:
+            return path
+        logger.warning(
+            f"The cached checkpoint {path} is damaged ({problem}); removed it and "
+            f"downloading {url} again."
+        )
+        os.remove(path)
+    try:
+        keras.utils.get_file(
+            os.path.basename(partial),
+            origin=url,
+            cache_dir=os.path.dirname(directory),
+            cache_subdir=os.path.basename(directory),
+        )
+    except Exception as error:  # get_file raises a bare Exception and removes the file.
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(partial)
+        raise DownloadError(
+            f"Downloading {url} failed: {error}. No partial file was kept; calling "
+            "again retries."
+        ) from error
+    problem = verification_problem(partial, format, sha256)
+    if problem is not None:
+        os.remove(partial)
+        raise InvalidValueError(
+            f"The file downloaded from {url} is not the published checkpoint: "
+            f"{problem}. It was deleted; calling again downloads it again."
+        )
+    os.replace(partial, path)
+    return path

@@ -19,7 +19,7 @@ class Layout:
 
     def checkpoint_shape(self, keras_shape: tuple) -> tuple:
         """The checkpoint array shape that fills a variable of `keras_shape`."""
-        return tuple(keras_shape)
+        return self.to_checkpoint(np.empty(keras_shape, np.int8)).shape
 
     def to_keras(self, array: np.ndarray) -> np.ndarray:
         return array
@@ -31,9 +31,6 @@ class Layout:
 class Transposed(Layout):
     """A PyTorch `Linear` weight, `(out, in)`, for a Keras `(in, out)` kernel."""
 
-    def checkpoint_shape(self, keras_shape):
-        return tuple(reversed(keras_shape))
-
     def to_keras(self, array):
         return array.T
 
@@ -42,9 +39,6 @@ class Transposed(Layout):
 
 class Column(Layout):
     """A bias `(N,)` for a Keras bias of shape `(N, 1)` (projections along axis 1)."""
-
-    def checkpoint_shape(self, keras_shape):
-        return (keras_shape[0],)
 
     def to_keras(self, array):
         return array.reshape(-1, 1)
@@ -55,9 +49,6 @@ class Column(Layout):
 
 class Broadcastable(Layout):
     """A per-channel `(C,)` vector stored as `(1, 1, C)`, as in timm's `Affine`."""
-
-    def checkpoint_shape(self, keras_shape):
-        return (1, 1, *keras_shape)
 
     def to_keras(self, array):
         return array.reshape(array.shape[2:]) if array.shape[:2] == (1, 1) else array
@@ -77,16 +68,6 @@ class ConvKernel(Layout):
     patch_size: tuple[int, int]
     order: str
 
-    def _hwio_shape(self, keras_shape):
-        channels = keras_shape[0] // (self.patch_size[0] * self.patch_size[1])
-        return (*self.patch_size, channels, keras_shape[1])
-
-    def checkpoint_shape(self, keras_shape):
-        height, width, channels, filters = self._hwio_shape(keras_shape)
-        if self.order == "OIHW":
-            return (filters, channels, height, width)
-        return (height, width, channels, filters)
-
     def to_keras(self, array):
         if array.ndim != 4:
             return array
@@ -95,7 +76,7 @@ class ConvKernel(Layout):
         return array.reshape(-1, array.shape[-1])
 
     def to_checkpoint(self, array):
-        array = array.reshape(self._hwio_shape(array.shape))
+        array = array.reshape(*self.patch_size, -1, array.shape[1])
         return array.transpose(3, 2, 0, 1) if self.order == "OIHW" else array
 
 
@@ -196,11 +177,9 @@ class CheckpointLayout:
 
     def stem(self, prefix, layer, patch_size):
         """The rules of the patch embedding, a convolution in the checkpoint."""
-        kernel = ConvKernel(patch_size, self.conv_order)
-        return [
-            Rule(self.key(prefix, self.kernel), layer.kernel, kernel),
-            Rule(self.key(prefix, "bias"), layer.bias),
-        ]
+        kernel, bias = self.dense(prefix, layer)
+        conv = ConvKernel(patch_size, self.conv_order)
+        return [dataclasses.replace(kernel, layout=conv), bias]
 
 
 OFFICIAL = CheckpointLayout(
@@ -229,9 +208,8 @@ TIMM = CheckpointLayout(
     kernel_layout=TRANSPOSED,
     conv_order="OIHW",
 )
-LAYOUTS = {layout.name: layout for layout in (OFFICIAL, TIMM)}
 
 
 def layout_of_format(format: str) -> CheckpointLayout:
     """The layout a file of `format` holds: `"npz"` official, else timm's."""
-    return next(layout for layout in LAYOUTS.values() if format in layout.formats)
+    return next(layout for layout in (OFFICIAL, TIMM) if format in layout.formats)

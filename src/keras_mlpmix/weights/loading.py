@@ -1,7 +1,7 @@
-"""Loading checkpoints into models, all or nothing.
+"""Loading checkpoints into models, all or nothing, and exporting models as checkpoints.
 
 The loader knows files and layouts, not models: each family's backbone writes the rules
-that name the checkpoint tensor of each of its weights (see `Checkpointable`).
+that name the checkpoint tensor of each of its weights (see `check_checkpointable`).
 """
 
 from __future__ import annotations
@@ -9,32 +9,19 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-from typing import Protocol
 
+import keras
 import numpy as np
 
 from keras_mlpmix.errors import InvalidTypeError, InvalidValueError
 from keras_mlpmix.layers.argument_checks import check_bool, check_pair
 from keras_mlpmix.weights import checkpoint_files, patch_grid
-from keras_mlpmix.weights.layouts import CheckpointLayout, Rule, layout_of_format
+from keras_mlpmix.weights.layouts import layout_of_format
 
 logger = logging.getLogger("keras_mlpmix")
 
 _LISTED = 8  # Offending names listed in an error message, the rest counted.
-
-
-class Checkpointable(Protocol):
-    """What a loadable, exportable model provides (`Backbone`, `ImageClassifier`)."""
-
-    name: str
-    approximate_gelu: bool
-    patch_grid: tuple[int, int]
-
-    def checkpoint_rules(self, layout: CheckpointLayout) -> list[Rule]:
-        """One rule per weight of the model; raises ValueError for an unknown layout."""
-
-    def describe(self) -> str:
-        """One line naming the model and its sizes, for messages."""
+_SUFFIXES = {".npz": "npz", ".safetensors": "safetensors"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,19 +59,23 @@ class LoadReport:
         lines = [
             f"Loaded {len(self.loaded)} weights from {self.source} ({self.format})."
         ]
-        if self.interpolated:
-            lines.append(
-                f"Interpolated to the model's patch grid: {', '.join(self.interpolated)}."
-            )
-        if self.kept_initial:
-            lines.append(f"Kept as initialised: {', '.join(self.kept_initial)}.")
-        if self.ignored:
-            lines.append(f"Not used from the checkpoint: {', '.join(self.ignored)}.")
-        lines.extend(self.notes)
-        return "\n".join(lines)
+        for title, names in (
+            ("Interpolated to the model's patch grid", self.interpolated),
+            ("Kept as initialised", self.kept_initial),
+            ("Not used from the checkpoint", self.ignored),
+        ):
+            if names:
+                lines.append(f"{title}: {', '.join(names)}.")
+        return "\n".join([*lines, *self.notes])
 
 
 def check_checkpointable(model) -> None:
+    """Raises a TypeError unless `model` is a `Backbone` or an `ImageClassifier`.
+
+    The loaders use its `checkpoint_rules(layout)` (one `Rule` per weight; a ValueError
+    for a layout its family lacks), `describe()` (one line naming the model and its
+    sizes, for messages), `name`, `approximate_gelu` and `patch_grid`.
+    """
     if not callable(getattr(model, "checkpoint_rules", None)):
         raise InvalidTypeError(
             "`model` must be a keras_mlpmix Backbone or ImageClassifier (a model "
@@ -179,84 +170,33 @@ def load_tensors(
     if checkpoint_grid is not None:
         checkpoint_grid = check_pair("checkpoint_grid", checkpoint_grid)
     layout = layout_of_format(format)
-    report = assign(
-        model,
-        model.checkpoint_rules(layout),
-        tensors,
-        source=source,
-        format=format,
-        head_sources=layout.head_names,
-        interpolate_patch_grid=interpolate_patch_grid,
-        checkpoint_grid=checkpoint_grid,
-    )
-    if model.approximate_gelu != layout.approximate_gelu:
-        trained, used = ("tanh-approximate", "exact")
-        if not layout.approximate_gelu:
-            trained, used = used, trained
-        note = (
-            f"Checkpoints in {layout.description} were trained with {trained} GELU "
-            f"but this model uses the {used} form (approximate_gelu="
-            f"{model.approximate_gelu}); its outputs differ slightly from the "
-            "reference model's."
-        )
-        logger.warning(note)
-        report = dataclasses.replace(report, notes=(*report.notes, note))
-    logger.info("%s", report)
-    return report
-
-
-def assign(
-    model,
-    rules: list[Rule],
-    tensors: dict[str, np.ndarray],
-    *,
-    source: str,
-    format: str,
-    head_sources=(),
-    interpolate_patch_grid: bool = False,
-    checkpoint_grid=None,
-) -> LoadReport:
-    """Fills the weights named by `rules` from `tensors`, all or nothing.
-
-    A head (`rule.head`) that is missing or of another size is kept as initialised and
-    the tensors in `head_sources` reported as not used. Any other missing, unexpected,
-    mis-shaped or invalid tensor, or unfilled weight, is a `ValueError`.
-    """
+    rules = model.checkpoint_rules(layout)
     fitter = _Fitter(model.patch_grid, interpolate_patch_grid, checkpoint_grid)
-    planned, missing, mismatched = [], [], []
-    used = set()
-    for rule in (rule for rule in rules if not rule.head):
+    planned, missing, mismatched, head = [], [], [], []
+    for rule in rules:
         if rule.source not in tensors:
-            expected = rule.layout.checkpoint_shape(tuple(rule.target.shape))
-            missing.append(f"{rule.source} {expected}")
+            if not rule.head:
+                expected = rule.layout.checkpoint_shape(tuple(rule.target.shape))
+                missing.append(f"{rule.source} {expected}")
             continue
-        used.add(rule.source)
-        value, problem, _ = fitter.fit(rule, tensors[rule.source])
-        if problem:
+        value, problem, shape_mismatch = fitter.fit(rule, tensors[rule.source])
+        if rule.head:
+            head.append((rule.target, value, problem))
+        # A head holding invalid values is an error; one of another size is not.
+        if problem and not (rule.head and shape_mismatch):
             mismatched.append(problem)
-            continue
-        planned.append((rule.target, value))
-
+        elif not rule.head:
+            planned.append((rule.target, value))
     head_rules = [rule for rule in rules if rule.head]
-    head = [
-        (rule, *fitter.fit(rule, tensors[rule.source]))
-        for rule in head_rules
-        if rule.source in tensors
-    ]
+    used = {rule.source for rule in rules if not rule.head and rule.source in tensors}
     kept_initial, ignored = (), ()
-    # A head holding invalid values is an error; one of another size is not.
-    mismatched += [problem for _, _, problem, shape in head if problem and not shape]
-    if (
-        head_rules
-        and len(head) == len(head_rules)
-        and all(problem is None for _, _, problem, _ in head)
-    ):
-        planned += [(rule.target, value) for rule, value, _, _ in head]
+    if head_rules and len(head) == len(head_rules) and not any(p for *_, p in head):
+        planned += [(target, value) for target, value, _ in head]
         used.update(rule.source for rule in head_rules)
     else:
         kept_initial = tuple(rule.target.path for rule in head_rules)
-        ignored = tuple(name for name in head_sources if name in tensors)
-        used.update(head_sources)
+        ignored = tuple(name for name in layout.head_names if name in tensors)
+        used.update(layout.head_names)
 
     unexpected = [
         f"{name} {tuple(np.shape(tensors[name]))}"
@@ -264,28 +204,46 @@ def assign(
     ]
     covered = {id(rule.target) for rule in rules}
     unfilled = [weight.path for weight in model.weights if id(weight) not in covered]
-    problems = [
-        (title, names)
-        for title, names in (
-            ("Missing from the checkpoint", missing),
-            ("Unexpected in the checkpoint", unexpected),
-            ("Tensors that do not fit", mismatched),
-            ("Model weights that no checkpoint tensor fills", unfilled),
-        )
-        if names
+    lines = [
+        f"The checkpoint {source!r} ({format}) does not fit {model.describe()}. "
+        "Nothing was loaded."
     ]
-    if problems:
-        raise InvalidValueError(_mismatch_message(source, format, model, problems))
+    for title, names in (
+        ("Missing from the checkpoint", missing),
+        ("Unexpected in the checkpoint", unexpected),
+        ("Tensors that do not fit", mismatched),
+        ("Model weights that no checkpoint tensor fills", unfilled),
+    ):
+        if names:
+            more = f" and {len(names) - _LISTED} more" if len(names) > _LISTED else ""
+            listed = ", ".join(names[:_LISTED])
+            lines.append(f"{title} ({len(names)}): {listed}{more}.")
+    if len(lines) > 1:
+        raise InvalidValueError("\n".join(lines))
     for target, value in planned:
         target.assign(value)
-    return LoadReport(
+    notes = ()
+    if model.approximate_gelu != layout.approximate_gelu:
+        forms = ("exact", "tanh-approximate")
+        notes = (
+            f"Checkpoints in {layout.description} were trained with "
+            f"{forms[layout.approximate_gelu]} GELU but this model uses the "
+            f"{forms[not layout.approximate_gelu]} form (approximate_gelu="
+            f"{model.approximate_gelu}); its outputs differ slightly from the "
+            "reference model's.",
+        )
+        logger.warning(notes[0])
+    report = LoadReport(
         source=source,
         format=format,
         loaded=tuple(target.path for target, _ in planned),
         interpolated=tuple(fitter.resized),
         kept_initial=kept_initial,
         ignored=ignored,
+        notes=notes,
     )
+    logger.info("%s", report)
+    return report
 
 
 class _Fitter:
@@ -329,16 +287,14 @@ class _Fitter:
         return value, None, False
 
     def _resize(self, rule, value):
-        axes = rule.patch_axes
-        target_shape = tuple(rule.target.shape)
+        axes, target_shape = rule.patch_axes, tuple(rule.target.shape)
         same_rank = value.ndim == len(target_shape)
         sizes = {value.shape[axis] for axis in axes.all} if same_rank else set()
-        fixed_axes_fit = all(
-            value.shape[axis] == target_shape[axis]
+        if len(sizes) != 1 or any(
+            value.shape[axis] != target_shape[axis]
             for axis in range(value.ndim)
             if axis not in axes.all
-        )
-        if len(sizes) != 1 or not fixed_axes_fit:
+        ):
             return value, None  # Not a patch-grid difference: reported as a shape.
         (checkpoint_patches,) = sizes
         model = f"{self.grid[0]}x{self.grid[1]}"
@@ -360,13 +316,60 @@ class _Fitter:
         return patch_grid.resize(value, axes, source_grid, self.grid), None
 
 
-def _mismatch_message(source, format, model, problems) -> str:
-    lines = [
-        f"The checkpoint {source!r} ({format}) does not fit {model.describe()}. "
-        "Nothing was loaded."
-    ]
-    for title, names in problems:
-        listed = ", ".join(names[:_LISTED])
-        more = f" and {len(names) - _LISTED} more" if len(names) > _LISTED else ""
-        lines.append(f"{title} ({len(names)}): {listed}{more}.")
-    return "\n".join(lines)
+def export_checkpoint(model, path, format: str | None = None) -> None:
+    """Writes the weights of `model` as a checkpoint that `load_checkpoint` reads.
+
+    `"npz"` writes the official MLP-Mixer parameter tree (MLP-Mixer only),
+    `"safetensors"` timm's state dict (MLP-Mixer, gMLP, ResMLP); weights are float32.
+
+    Args:
+        model: A `Backbone` (no head is written) or an `ImageClassifier`.
+        path: The file to write.
+        format: `"npz"` or `"safetensors"`; from the suffix of `path` when None.
+
+    Raises:
+        ValueError: for an unknown format, a family without that layout, or weights
+            the layout has no place for (e.g. a position embedding).
+        TypeError: if `model` is not a Backbone or ImageClassifier.
+
+    Example:
+
+    >>> import os, tempfile
+    >>> from keras_mlpmix.models import Backbone
+    >>> from keras_mlpmix.weights import export_checkpoint
+    >>> backbone = Backbone.from_preset(
+    ...     "gmlp_s16_224", image_size=32, hidden_dim=8, num_blocks=1, ffn_dim=16)
+    >>> path = os.path.join(tempfile.mkdtemp(), "gmlp.safetensors")
+    >>> export_checkpoint(backbone, path)
+    >>> os.path.getsize(path) > 0
+    True
+    """
+    check_checkpointable(model)
+    if format is None:
+        format = _SUFFIXES.get(os.path.splitext(os.fspath(path))[1])
+        if format is None:
+            raise InvalidValueError(
+                "Cannot tell the checkpoint format from the file name: pass format="
+                f"'npz' or 'safetensors', or name the file *.npz or *.safetensors. "
+                f"Received: path={os.fspath(path)!r}."
+            )
+    if format not in _SUFFIXES.values():
+        raise InvalidValueError(
+            "`format` must be 'npz' (the official MLP-Mixer layout) or 'safetensors' "
+            f"(timm's). Received: format={format!r}."
+        )
+    rules = model.checkpoint_rules(layout_of_format(format))
+    covered = {id(rule.target) for rule in rules}
+    unplaced = [weight.path for weight in model.weights if id(weight) not in covered]
+    if unplaced:
+        raise InvalidValueError(
+            f"The {format} checkpoint layout has no place for these weights of "
+            f"{model.describe()}: {', '.join(unplaced)}."
+        )
+    tensors = {
+        rule.source: rule.layout.to_checkpoint(
+            keras.ops.convert_to_numpy(keras.ops.cast(rule.target, "float32"))
+        )
+        for rule in rules
+    }
+    checkpoint_files.write_tensors(path, tensors, format)

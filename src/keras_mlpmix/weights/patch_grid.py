@@ -88,14 +88,9 @@ def resize(array: np.ndarray, axes: PatchAxes, source_grid, target_grid) -> np.n
         ]
         if axis in axes.inputs:
             matrices = [np.linalg.pinv(matrix.T) for matrix in matrices]
-        result = _apply_along_grid(result, axis, source_grid, matrices)
+        # The first matrix resizes the grid's rows, the second its columns.
+        moved = np.moveaxis(result, axis, 0)
+        gridded = moved.reshape(*source_grid, -1)
+        resized = np.einsum("ih,jw,hwr->ijr", *matrices, gridded)
+        result = np.moveaxis(resized.reshape(-1, *moved.shape[1:]), 0, axis)
     return result.astype(array.dtype)
-
-
-def _apply_along_grid(array, axis, grid, matrices):
-    """Applies `matrices[0]` to the grid rows and `matrices[1]` to its columns."""
-    moved = np.moveaxis(array, axis, 0)
-    rest = moved.shape[1:]
-    gridded = moved.reshape(*grid, -1)
-    resized = np.einsum("ih,jw,hwr->ijr", matrices[0], matrices[1], gridded)
-    return np.moveaxis(resized.reshape(-1, *rest), 0, axis)
