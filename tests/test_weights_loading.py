@@ -338,9 +338,18 @@ def test_layouts_convert_to_keras_and_back(layout, patch, sizes):
         "HWIO": (patch[0] * patch[1] * sizes[0], sizes[1]),
         "OIHW": (patch[0] * patch[1] * sizes[0], sizes[1]),
     }.get(layout, sizes)
+    # The shape each format stores, written out from the formats themselves.
+    stored_shape = {
+        "same": sizes,
+        "transposed": sizes[::-1],
+        "column": (sizes[0],),
+        "1x1xC": (1, 1, sizes[0]),
+        "HWIO": (*patch, sizes[0], sizes[1]),
+        "OIHW": (sizes[1], sizes[0], *patch),
+    }[layout]
     value = np.random.default_rng(0).standard_normal(keras_shape)
     exported = chosen.to_checkpoint(value)
-    assert exported.shape == chosen.checkpoint_shape(keras_shape)
+    assert exported.shape == stored_shape == chosen.checkpoint_shape(keras_shape)
     np.testing.assert_array_equal(chosen.to_keras(exported), value)
 
 

@@ -1,4 +1,4 @@
-"""Checks of constructor arguments and input shapes.
+"""Checks of constructor arguments and input shapes, and configs of the arguments.
 
 Errors name the argument, the value received and what is valid. Integers may be
 Python or NumPy integers; booleans are never numbers, nor strings booleans.
@@ -105,6 +105,21 @@ def check_pair(name: str, value: object) -> tuple[int, int]:
     )
 
 
+def check_patch_multiple(image_size: tuple, patch_size: tuple) -> None:
+    """Raises unless the image height and width are multiples of the patch's."""
+    for axis, size, patch in zip(
+        ("height", "width"), image_size, patch_size, strict=True
+    ):
+        if size % patch:
+            below = size - size % patch
+            raise InvalidValueError(
+                f"The image {axis} must be a multiple of the patch size. "
+                f"Received: image_size={image_size}, patch_size={patch_size}. "
+                f"Valid image {axis}s are multiples of {patch}, e.g. "
+                f"{below or patch} or {below + patch}."
+            )
+
+
 def check_choice(name: str, value: object, choices) -> object:
     """Returns `value` if it is one of `choices`, else raises ValueError."""
     choices = tuple(choices)
@@ -112,17 +127,6 @@ def check_choice(name: str, value: object, choices) -> object:
         raise InvalidValueError(
             f"`{name}` must be one of {choices}. Received: {name}={value!r}."
         )
-    return value
-
-
-def check_string(name: str, value: object) -> str:
-    """Returns `value` if it is a non-empty string, else raises."""
-    if not isinstance(value, str):
-        raise InvalidTypeError(
-            f"`{name}` must be a string. Received: {_describe(name, value)}."
-        )
-    if not value:
-        raise InvalidValueError(f"`{name}` must not be empty.")
     return value
 
 
@@ -156,8 +160,29 @@ def check_keywords(owner: str, kwargs: dict, valid) -> None:
 def check_layer_keywords(layer_cls, kwargs: dict) -> None:
     """`check_keywords` for a layer's `**kwargs`; suggests the layer's own arguments."""
     if set(kwargs) - LAYER_KEYWORDS:
-        own = set(inspect.signature(layer_cls.__init__).parameters) - {"self", "kwargs"}
+        own = set(own_arguments(layer_cls.__init__))
         check_keywords(layer_cls.__name__, kwargs, own | LAYER_KEYWORDS)
+
+
+def own_arguments(function) -> list[str]:
+    """The named arguments of `function` (a constructor), in order, but `self`."""
+    parameters = inspect.signature(function).parameters.values()
+    variable = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    return [p.name for p in parameters if p.name != "self" and p.kind not in variable]
+
+
+def arguments_config(layer) -> dict:
+    """The constructor arguments of `layer`, read from the attributes of their names.
+
+    Layers and initializers among them are serialised, as `get_config` requires.
+    """
+    config = {}
+    for name in own_arguments(type(layer).__init__):
+        value = getattr(layer, name)
+        if isinstance(value, (keras.layers.Layer, keras.initializers.Initializer)):
+            value = keras.saving.serialize_keras_object(value)
+        config[name] = value
+    return config
 
 
 def check_rank(layer_name: str, input_shape: tuple, rank: int, layout: str) -> None:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import inspect
-
 import keras
 
 from keras_mlpmix.layers.argument_checks import (
+    arguments_config,
     check_bool,
     check_known_dims,
     check_rank,
@@ -69,6 +68,4 @@ class Block(NumericInputLayer):
                 layer.build(input_shape)
 
     def get_config(self):
-        arguments = inspect.signature(type(self).__init__).parameters
-        own = (name for name in arguments if name not in ("self", "kwargs"))
-        return {**super().get_config(), **{name: getattr(self, name) for name in own}}
+        return {**super().get_config(), **arguments_config(self)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from keras_mlpmix.layers.argument_checks import check_int, check_rate
+from keras_mlpmix.layers.argument_checks import arguments_config, check_int, check_rate
 from keras_mlpmix.layers.hash_dropout import dropout
 from keras_mlpmix.layers.numeric_input import NumericInputLayer
 
@@ -45,4 +45,4 @@ class DropPath(NumericInputLayer):
         return dropout(inputs, self.rate, self.seed_generator, shape)
 
     def get_config(self):
-        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+        return {**super().get_config(), **arguments_config(self)}

@@ -12,6 +12,7 @@ from keras import ops
 from keras_mlpmix.errors import InvalidTypeError, InvalidValueError
 from keras_mlpmix.layers import platform_choices
 from keras_mlpmix.layers.argument_checks import (
+    arguments_config,
     check_int,
     check_positive_int,
     check_rate,
@@ -168,5 +169,4 @@ class HashDropout(NumericInputLayer):
         return dropout(inputs, self.rate, self.seed_generator, shape)
 
     def get_config(self):
-        config = {"rate": self.rate, "noise_shape": self.noise_shape, "seed": self.seed}
-        return {**super().get_config(), **config}
+        return {**super().get_config(), **arguments_config(self)}

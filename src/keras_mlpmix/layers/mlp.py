@@ -10,6 +10,7 @@ import numpy as np
 from keras_mlpmix.errors import InvalidTypeError, InvalidValueError
 from keras_mlpmix.layers import platform_choices
 from keras_mlpmix.layers.argument_checks import (
+    arguments_config,
     check_bool,
     check_positive_int,
     check_rate,
@@ -168,19 +169,7 @@ class MLP(NumericInputLayer):
         return tuple(output_shape)
 
     def get_config(self):
-        return {
-            **super().get_config(),
-            "hidden_dim": self.hidden_dim,
-            "output_dim": self.output_dim,
-            "axis": self.axis,
-            "approximate_gelu": self.approximate_gelu,
-            "dropout_rate": self.dropout_rate,
-            "gate": None
-            if self.gate is None
-            else keras.saving.serialize_keras_object(self.gate),
-            "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
-            "bias_initializer": keras.initializers.serialize(self.bias_initializer),
-        }
+        return {**super().get_config(), **arguments_config(self)}
 
     @classmethod
     def from_config(cls, config):

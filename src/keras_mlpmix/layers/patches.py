@@ -7,8 +7,10 @@ from keras import ops
 
 from keras_mlpmix.errors import InvalidValueError
 from keras_mlpmix.layers.argument_checks import (
+    arguments_config,
     check_layer_keywords,
     check_pair,
+    check_patch_multiple,
     check_rank,
 )
 
@@ -95,8 +97,7 @@ class Patches(keras.layers.Layer):
         return (input_shape[0], num_patches, patch_dim)
 
     def get_config(self):
-        config = {"patch_size": self.patch_size, "data_format": self.data_format}
-        return {**super().get_config(), **config}
+        return {**super().get_config(), **arguments_config(self)}
 
 
 @keras.saving.register_keras_serializable(package="keras_mlpmix")
@@ -127,14 +128,7 @@ class PatchesToImage(keras.layers.Layer):
         self.image_size = check_pair("image_size", image_size)
         self.patch_size = check_pair("patch_size", patch_size)
         self.data_format = _check_data_format(data_format)
-        for name, size, patch in zip(
-            ("height", "width"), self.image_size, self.patch_size, strict=True
-        ):
-            if size % patch:
-                raise InvalidValueError(
-                    f"The image {name} must be a multiple of the patch size. Received: "
-                    f"image_size={self.image_size}, patch_size={self.patch_size}."
-                )
+        check_patch_multiple(self.image_size, self.patch_size)
         self.grid = (
             self.image_size[0] // self.patch_size[0],
             self.image_size[1] // self.patch_size[1],

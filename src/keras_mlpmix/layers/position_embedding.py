@@ -6,7 +6,11 @@ import keras
 from keras import ops
 
 from keras_mlpmix.errors import InvalidValueError
-from keras_mlpmix.layers.argument_checks import check_positive_int, check_rank
+from keras_mlpmix.layers.argument_checks import (
+    arguments_config,
+    check_positive_int,
+    check_rank,
+)
 from keras_mlpmix.layers.numeric_input import NumericInputLayer
 
 
@@ -67,8 +71,4 @@ class PositionEmbedding(NumericInputLayer):
         return ops.add(inputs, self.embedding)
 
     def get_config(self):
-        return {
-            **super().get_config(),
-            "num_patches": self.num_patches,
-            "initializer": keras.initializers.serialize(self.initializer),
-        }
+        return {**super().get_config(), **arguments_config(self)}

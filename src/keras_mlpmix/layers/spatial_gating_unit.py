@@ -7,6 +7,7 @@ from keras import ops
 
 from keras_mlpmix.errors import InvalidValueError
 from keras_mlpmix.layers.argument_checks import (
+    arguments_config,
     check_epsilon,
     check_known_dims,
     check_rank,
@@ -93,9 +94,4 @@ class SpatialGatingUnit(NumericInputLayer):
         return (input_shape[0], input_shape[1], channels)
 
     def get_config(self):
-        return {
-            **super().get_config(),
-            "layer_norm_epsilon": self.layer_norm_epsilon,
-            "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
-            "bias_initializer": keras.initializers.serialize(self.bias_initializer),
-        }
+        return {**super().get_config(), **arguments_config(self)}

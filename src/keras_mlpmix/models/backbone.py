@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import types
 
 import keras
@@ -16,8 +15,10 @@ from keras_mlpmix.layers.argument_checks import (
     check_int,
     check_keywords,
     check_pair,
+    check_patch_multiple,
     check_positive_int,
     check_rate,
+    own_arguments,
 )
 from keras_mlpmix.models import preset_files, preset_sources
 from keras_mlpmix.models.xla_model import XLAModel
@@ -152,17 +153,7 @@ class Backbone(XLAModel):
         type(self).check_arguments(kwargs)  # any left is not an argument
         image_size = check_pair("image_size", image_size)
         patch_size = check_pair("patch_size", patch_size)
-        for axis, size, patch in zip(
-            ("height", "width"), image_size, patch_size, strict=True
-        ):
-            if size % patch:
-                below = size - size % patch
-                raise InvalidValueError(
-                    f"The image {axis} must be a multiple of the patch size. "
-                    f"Received: image_size={image_size}, patch_size={patch_size}. "
-                    f"Valid image {axis}s are multiples of {patch}, e.g. "
-                    f"{below or patch} or {below + patch}."
-                )
+        check_patch_multiple(image_size, patch_size)
         hidden_dim = check_positive_int("hidden_dim", hidden_dim)
         num_blocks = check_positive_int("num_blocks", num_blocks)
         dropout_rate = check_rate("dropout_rate", dropout_rate)
@@ -556,18 +547,16 @@ class Backbone(XLAModel):
         recorded = preset_files.recorded_metadata(
             getattr(self, "preset_metadata", {}), metadata, num_classes=None
         )
-        preset_files.write_backbone(
+        preset_files.write_preset(
             self, directory, check_bool("overwrite", overwrite), recorded
         )
 
 
-_NOT_ARGUMENTS = frozenset({"self", "block", "norm", "kwargs"})
-
-
 def _arguments(constructor) -> list[str]:
     """The names of a backbone constructor's arguments, but the blocks and norm."""
-    parameters = inspect.signature(constructor).parameters
-    return [name for name in parameters if name not in _NOT_ARGUMENTS]
+    return [
+        name for name in own_arguments(constructor) if name not in ("block", "norm")
+    ]
 
 
 def _families(cls) -> list:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import types
 
 import keras
@@ -16,6 +15,7 @@ from keras_mlpmix.layers.argument_checks import (
     check_keywords,
     check_positive_int,
     check_rate,
+    own_arguments,
 )
 from keras_mlpmix.models import preset_files, preset_sources
 from keras_mlpmix.models.backbone import Backbone, MatmulShape
@@ -86,8 +86,7 @@ class ImageClassifier(XLAModel):
         check_keywords(
             "ImageClassifier",
             kwargs,
-            set(inspect.signature(ImageClassifier.__init__).parameters)
-            - {"self", "kwargs"},
+            own_arguments(ImageClassifier.__init__),
         )
         if not isinstance(backbone, Backbone):
             raise InvalidTypeError(
@@ -287,7 +286,7 @@ class ImageClassifier(XLAModel):
         source = preset_sources.open_preset(preset)
         backbone_cls = source.backbone_class(Backbone)
         if set(overrides) - backbone_cls.argument_names():
-            own = set(inspect.signature(cls.from_preset).parameters) - {"overrides"}
+            own = set(own_arguments(cls.from_preset))
             check_keywords(
                 f"ImageClassifier.from_preset({preset!r})",
                 overrides,
@@ -369,6 +368,6 @@ class ImageClassifier(XLAModel):
         recorded = preset_files.recorded_metadata(
             getattr(self, "preset_metadata", {}), metadata, self.num_classes
         )
-        preset_files.write_classifier(
+        preset_files.write_preset(
             self, directory, check_bool("overwrite", overwrite), recorded
         )

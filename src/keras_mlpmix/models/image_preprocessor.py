@@ -9,6 +9,7 @@ from keras import ops
 
 from keras_mlpmix.errors import InvalidTypeError, InvalidValueError
 from keras_mlpmix.layers.argument_checks import (
+    arguments_config,
     check_choice,
     check_epsilon,
     check_float,
@@ -119,11 +120,4 @@ class ImagePreprocessor(keras.layers.Layer):
         return (input_shape[0], *self.image_size, input_shape[-1])
 
     def get_config(self):
-        return {
-            **super().get_config(),
-            "image_size": self.image_size,
-            "mean": self.mean,
-            "std": self.std,
-            "scale": self.scale,
-            "interpolation": self.interpolation,
-        }
+        return {**super().get_config(), **arguments_config(self)}

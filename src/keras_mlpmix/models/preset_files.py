@@ -220,9 +220,6 @@ def write_preset(model, directory, overwrite: bool, metadata: dict) -> None:
 
 
 # The names `Backbone.save_to_preset` and `ImageClassifier.save_to_preset` call.
-write_backbone = write_classifier = write_preset
-
-
 def load_task_weights(classifier, path) -> None:
     """Loads a classifier's non-backbone weights from `path`, all or nothing."""
     backbone = set(id(v) for v in classifier.backbone.variables)

@@ -7,7 +7,7 @@ import math
 import keras
 from keras import ops
 
-from keras_mlpmix.layers.argument_checks import check_rank, check_rate
+from keras_mlpmix.layers.argument_checks import arguments_config, check_rank, check_rate
 
 
 def _reflect(index, size: int):
@@ -114,9 +114,4 @@ class RandomZoomRotation(keras.layers.Layer):
         return tuple(input_shape)
 
     def get_config(self):
-        return {
-            **super().get_config(),
-            "rotation_factor": self.rotation_factor,
-            "zoom_factor": self.zoom_factor,
-            "seed": self.seed,
-        }
+        return {**super().get_config(), **arguments_config(self)}
