@@ -163,9 +163,8 @@ class Backbone(XLAModel):
         )
         approximate_gelu = check_bool("approximate_gelu", approximate_gelu)
         dtype = check_dtype_policy("dtype", dtype)
-        num_patches = (image_size[0] // patch_size[0]) * (
-            image_size[1] // patch_size[1]
-        )
+        grid = (image_size[0] // patch_size[0], image_size[1] // patch_size[1])
+        num_patches = grid[0] * grid[1]
         barriers = self.uses_fusion_barrier and platform_choices.uses_fusion_barrier()
 
         images = keras.Input(shape=(*image_size, 3), name="images")
@@ -204,6 +203,7 @@ class Backbone(XLAModel):
         self.use_position_embedding = use_position_embedding
         self.approximate_gelu = approximate_gelu
         self.num_patches = num_patches
+        self.patch_grid = grid  # (rows, columns) of patches an image is cut into
 
     @classmethod
     def argument_names(cls) -> frozenset:
@@ -225,19 +225,6 @@ class Backbone(XLAModel):
         for name in _arguments(Backbone.__init__) + _arguments(type(self).__init__):
             config.setdefault(name, getattr(self, name))
         return config
-
-    @property
-    def patch_grid(self) -> tuple[int, int]:
-        """`(rows, columns)` of patches an image is cut into."""
-        return (
-            self.image_size[0] // self.patch_size[0],
-            self.image_size[1] // self.patch_size[1],
-        )
-
-    @property
-    def blocks(self) -> list:
-        """The blocks, first to last."""
-        return [self.get_layer(f"block_{index}") for index in range(self.num_blocks)]
 
     def describe(self) -> str:
         """One line naming the backbone and its sizes, for messages."""
@@ -342,7 +329,8 @@ class Backbone(XLAModel):
                 f"{type(self).__name__} weights; its checkpoints come in {held}."
             )
         rules = layout.stem(layout.stem_name, self.get_layer("stem"), self.patch_size)
-        for index, block in enumerate(self.blocks):
+        for index in range(self.num_blocks):
+            block = self.get_layer(f"block_{index}")
             rules += self.block_checkpoint_rules(layout, index, block)
         return rules + self.norm_checkpoint_rules(layout, self.get_layer("norm"))
 

@@ -23,20 +23,15 @@ class FNetBackbone(Backbone):
     library's sizes.
 
     Args:
-        image_size: Input height and width (int or pair), multiples of `patch_size`.
-        patch_size: Patch height and width, an int or a pair.
         hidden_dim: Number of channels.
         num_blocks: Number of FNet blocks.
         ffn_dim: Hidden width of the feed-forward MLPs.
-        dropout_rate: Dropout inside the MLPs.
-        drop_path_rate: Stochastic-depth rate of the last block (0 at the first).
         layer_norm_epsilon: Epsilon of every LayerNorm (FNet's 1e-12).
         use_position_embedding: Add a learned position embedding after the stem;
             Fourier mixing alone does not know where a patch lies.
-        approximate_gelu: Use the tanh approximation of GELU.
-        dtype: Dtype policy of every layer.
-        name: Name of the model.
-        trainable: Whether the weights are trainable.
+        **kwargs: `Backbone`'s other arguments: `image_size` (224), `patch_size`
+            (16), `dropout_rate`, `drop_path_rate`, `approximate_gelu`, `dtype`,
+            `name` and `trainable`.
 
     Example:
 

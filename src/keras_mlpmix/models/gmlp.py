@@ -22,22 +22,16 @@ class gMLPBackbone(Backbone):
     `gmlp_s16_224`, `gmlp_b16_224`); timm's checkpoints load into them.
 
     Args:
-        image_size: Input height and width (int or pair), multiples of `patch_size`.
-        patch_size: Patch height and width, an int or a pair.
         hidden_dim: Number of channels `d_model`.
         num_blocks: Number of gMLP blocks.
         ffn_dim: Width `d_ffn` of the channel projection in each block; even.
-        dropout_rate: Dropout inside the MLPs.
-        drop_path_rate: Stochastic-depth rate of the last block (0 at the first).
         layer_norm_epsilon: Epsilon of the blocks' and the final LayerNorms (1e-6,
             as in timm).
         gate_layer_norm_epsilon: Epsilon of the spatial gating units' LayerNorms
             (1e-5, as in timm).
-        use_position_embedding: Add a learned position embedding after the stem.
-        approximate_gelu: Use the tanh approximation of GELU.
-        dtype: Dtype policy of every layer.
-        name: Name of the model.
-        trainable: Whether the weights are trainable.
+        **kwargs: `Backbone`'s other arguments: `image_size` (224), `patch_size`
+            (16), `dropout_rate`, `drop_path_rate`, `use_position_embedding`,
+            `approximate_gelu`, `dtype`, `name` and `trainable`.
 
     Example:
 

@@ -26,21 +26,15 @@ class MLPMixerBackbone(Backbone):
     official `.npz` and timm's checkpoints load into them.
 
     Args:
-        image_size: Input height and width (int or pair), multiples of `patch_size`.
-        patch_size: Patch height and width, an int or a pair.
         hidden_dim: Number of channels `C`.
         num_blocks: Number of Mixer blocks.
         tokens_mlp_dim: Hidden width `D_S` of the token-mixing MLPs.
         channels_mlp_dim: Hidden width `D_C` of the channel-mixing MLPs.
-        dropout_rate: Dropout inside the MLPs.
-        drop_path_rate: Stochastic-depth rate of the last block (0 at the first).
         layer_norm_epsilon: Epsilon of every LayerNorm (1e-6, official and timm's).
-        use_position_embedding: Add a learned position embedding after the stem.
-        approximate_gelu: Use tanh-approximate GELU, as the official Flax
-            checkpoints do, instead of the exact form (timm's).
-        dtype: Dtype policy of every layer.
-        name: Name of the model.
-        trainable: Whether the weights are trainable.
+        **kwargs: `Backbone`'s other arguments: `image_size` (224), `patch_size`
+            (16), `dropout_rate`, `drop_path_rate`, `use_position_embedding`,
+            `approximate_gelu` (the official Flax checkpoints' tanh GELU, not
+            timm's exact one), `dtype`, `name` and `trainable`.
 
     Example:
 

@@ -22,21 +22,15 @@ class ResMLPBackbone(Backbone):
     `resmlp_big_24_224`) and its checkpoints load into them.
 
     Args:
-        image_size: Input height and width (int or pair), multiples of `patch_size`.
-        patch_size: Patch height and width, an int or a pair.
         hidden_dim: Number of channels `C`.
         num_blocks: Number of ResMLP blocks.
         channels_mlp_dim: Hidden width of the channel MLPs; `4 * hidden_dim`
             (the paper's) when None.
         layer_scale_init: Initial value of every LayerScale (timm: 1e-4 at
             depth 12, 1e-5 at 24, 1e-6 at 36 and for ResMLP-B24).
-        dropout_rate: Dropout inside the channel MLPs.
-        drop_path_rate: Stochastic-depth rate of the last block (0 at the first).
-        use_position_embedding: Add a learned position embedding after the stem.
-        approximate_gelu: Use the tanh approximation of GELU.
-        dtype: Dtype policy of every layer.
-        name: Name of the model.
-        trainable: Whether the weights are trainable.
+        **kwargs: `Backbone`'s other arguments: `image_size` (224), `patch_size`
+            (16), `dropout_rate`, `drop_path_rate`, `use_position_embedding`,
+            `approximate_gelu`, `dtype`, `name` and `trainable`.
 
     Example:
 
