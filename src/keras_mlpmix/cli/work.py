@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
+import itertools
 import json
 import math
 import os
@@ -165,22 +165,15 @@ def convert(args) -> None:
         model.save_to_preset(output, overwrite=args.overwrite)
         print(f"Wrote the preset folder {output}/.")
         return
-    # Written under a temporary name and renamed when complete, so that an
+    # Written in a temporary folder beside it and moved when complete, so that an
     # interrupted conversion never leaves a partial file behind.
     folder = os.path.dirname(os.path.abspath(output))
     os.makedirs(folder, exist_ok=True)
     suffix = next(s for s in _FILES if str(output).endswith(s))
-    handle, partial = tempfile.mkstemp(prefix=".converting-", suffix=suffix, dir=folder)
-    os.close(handle)
-    try:
-        if suffix == ".keras":
-            model.save(partial)
-        else:
-            model.save_weights(partial)
+    with tempfile.TemporaryDirectory(prefix=".converting-", dir=folder) as temporary:
+        partial = os.path.join(temporary, f"model{suffix}")
+        (model.save if suffix == ".keras" else model.save_weights)(partial)
         os.replace(partial, output)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(partial)
     print(f"Wrote {output}.")
 
 
@@ -341,48 +334,57 @@ def check_free(folder: pathlib.Path, overwrite: bool) -> None:
         )
 
 
-def _figure(width: float, height: float):
-    """A figure on matplotlib's Agg canvas (no pyplot); ImportError without it."""
+def save_run_figures(folder, history, images, labels, predictions, class_names, title):
+    """Writes curves.png and predictions.png to `folder`; without matplotlib, a hint."""
+    try:
+        _draw_figures(folder, history, images, labels, predictions, class_names, title)
+    except ImportError:
+        print(
+            "Figures skipped: matplotlib is not installed "
+            "(pip install 'keras-mlpmix[plots]' to get curves.png and predictions.png)."
+        )
+
+
+def _draw_figures(folder, history, images, labels, predictions, class_names, title):
+    """Draws the figures of `save_run_figures` with matplotlib, without pyplot.
+
+    curves.png plots loss and accuracy per epoch, training and validation, from
+    `history` (`History.history`, lists of per-epoch values by metric).
+    predictions.png shows up to 24 of the `uint8` `images`, `(N, H, W, 3)`, with
+    their true `labels` and `predictions`, `(N,)`, named by `class_names`.
+    """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(width, height), layout="constrained")
-    FigureCanvasAgg(figure)
-    return figure
-
-
-def save_learning_curves(history: dict, path, title: str) -> None:
-    """Plots loss and accuracy per epoch, training and validation, to a PNG.
-
-    `history` is `History.history`, lists of per-epoch values by metric.
-    """
     from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-    figure = _figure(11, 4.2)
-    figure.suptitle(title, fontsize=13)
+    def new_figure(width: float, height: float, suptitle: str):
+        """A figure on matplotlib's Agg canvas."""
+        figure = Figure(figsize=(width, height), layout="constrained")
+        FigureCanvasAgg(figure)
+        figure.suptitle(suptitle, fontsize=13)
+        return figure
+
+    figure = new_figure(11, 4.2, title)
     epochs = range(1, len(history["loss"]) + 1)
     panels = (
         ("Loss (cross-entropy)", ("loss",), "lower"),
         ("Accuracy", ("accuracy", "top5_accuracy"), "higher"),
     )
     colours = {"loss": "#d62728", "accuracy": "#1f77b4", "top5_accuracy": "#2ca02c"}
-    splits = (("", "training", "-"), ("val_", "validation", "--"))
+    splits = (("", "training", "o-"), ("val_", "validation", "o--"))
     for axes, (label, metrics, better) in zip(
         figure.subplots(1, 2), panels, strict=True
     ):
-        for metric in metrics:
-            name = "top-5 accuracy" if metric == "top5_accuracy" else metric
-            for prefix, split, style in splits:
-                if prefix + metric in history:
-                    axes.plot(
-                        epochs,
-                        history[prefix + metric],
-                        style,
-                        color=colours[metric],
-                        marker="o",
-                        markersize=4,
-                        label=f"{split} {name}",
-                    )
+        for metric, (prefix, split, style) in itertools.product(metrics, splits):
+            if prefix + metric in history:
+                axes.plot(
+                    epochs,
+                    history[prefix + metric],
+                    style,
+                    color=colours[metric],
+                    markersize=4,
+                    label=f"{split} {metric.replace('top5_', 'top-5 ')}",
+                )
         axes.set_title(f"{label}, {better} is better")
         axes.set_xlabel("epoch")
         axes.set_ylabel(label)
@@ -391,22 +393,16 @@ def save_learning_curves(history: dict, path, title: str) -> None:
             axes.yaxis.set_major_formatter(PercentFormatter(1.0))
         axes.grid(alpha=0.3)
         axes.legend(fontsize=9)
-    figure.savefig(path, dpi=100)
+    figure.savefig(folder / "curves.png", dpi=100)
 
-
-def save_prediction_grid(
-    images, labels, predictions, class_names, path, title: str
-) -> None:
-    """Shows test images and their predicted and true class (green: right, red: wrong).
-
-    Up to 24 of the `uint8` `images`, `(N, H, W, 3)`, with their true `labels` and
-    `predictions`, `(N,)`, named by `class_names`; written to the PNG file `path`.
-    """
     count = min(len(images), 24)
     columns = min(count, 6)
     rows = math.ceil(count / columns)
-    figure = _figure(2.1 * columns, 2.35 * rows + 0.6)
-    figure.suptitle(title, fontsize=13)
+    figure = new_figure(
+        2.1 * columns,
+        2.35 * rows + 0.6,
+        f"{title}: test images, predicted and true class (green: right, red: wrong)",
+    )
     for index, axes in enumerate(figure.subplots(rows, columns, squeeze=False).flat):
         axes.axis("off")
         if index >= count:
@@ -419,26 +415,7 @@ def save_prediction_grid(
             fontsize=9,
             color="#1a7f37" if right else "#cf222e",
         )
-    figure.savefig(path, dpi=100)
-
-
-def save_run_figures(folder, history, images, labels, predictions, class_names, title):
-    """Writes curves.png and predictions.png to `folder`; without matplotlib, a hint."""
-    try:
-        save_learning_curves(history, folder / "curves.png", title)
-        save_prediction_grid(
-            images,
-            labels,
-            predictions,
-            class_names,
-            folder / "predictions.png",
-            f"{title}: test images, predicted and true class (green: right, red: wrong)",
-        )
-    except ImportError:
-        print(
-            "Figures skipped: matplotlib is not installed "
-            "(pip install 'keras-mlpmix[plots]' to get curves.png and predictions.png)."
-        )
+    figure.savefig(folder / "predictions.png", dpi=100)
 
 
 def train(args) -> None:
@@ -533,14 +510,9 @@ def train(args) -> None:
         "seconds": round(time.perf_counter() - started, 1),
     }
     (output / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    title = f"{args.preset} on {args.dataset}"
     save_run_figures(
-        output,
-        history.history,
-        x_test,
-        y_test,
-        predictions,
-        class_names,
-        title=f"{args.preset} on {args.dataset}",
+        output, history.history, x_test, y_test, predictions, class_names, title
     )
     if args.save_preset is not None:
         best.preset_metadata = classifier.preset_metadata
