@@ -3,9 +3,15 @@
 Shapes (offline), CIFAR-10/100 and image folders; `load_dataset` picks one by name.
 """
 
-from keras_mlpmix.datasets.catalog import DATASET_NAMES, load_dataset, load_test_set
-from keras_mlpmix.datasets.cifar import DatasetUnavailableError, load_cifar
-from keras_mlpmix.datasets.image_folder import load_image_folder, load_test_folder
+from keras_mlpmix.datasets.catalog import (
+    DATASET_NAMES,
+    DatasetUnavailableError,
+    load_cifar,
+    load_dataset,
+    load_image_folder,
+    load_test_folder,
+    load_test_set,
+)
 from keras_mlpmix.datasets.shapes import load_shapes
 
 __all__ = [

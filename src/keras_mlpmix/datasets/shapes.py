@@ -88,12 +88,6 @@ def draw_shapes(labels, seed: int, masks: bool = False):
     return (images, inside) if masks else images
 
 
-def _balanced_labels(count: int, rng) -> np.ndarray:
-    labels = np.arange(count) % len(CLASS_NAMES)
-    rng.shuffle(labels)
-    return labels.astype("int64")
-
-
 def load_shapes(
     num_train: int = 5000, num_test: int = 1000, seed: int = 0, masks: bool = False
 ):
@@ -130,7 +124,7 @@ def load_shapes(
     splits = []
     for stream, count in ((0, num_train), (_TEST_STREAM, num_test)):
         rng = np.random.default_rng([seed, stream])
-        labels = _balanced_labels(count, rng)
+        labels = rng.permutation(np.arange(count) % len(CLASS_NAMES)).astype("int64")
         images, inside = draw_shapes(labels, seed=rng.integers(2**32), masks=True)
         splits.append((images, labels, inside) if masks else (images, labels))
     return splits[0], splits[1], CLASS_NAMES
