@@ -1,6 +1,5 @@
 """Training: the keras-io example's recipe and its augmentation layer."""
 
-from keras_mlpmix.training.random_zoom_rotation import RandomZoomRotation
-from keras_mlpmix.training.recipe import Recipe
+from keras_mlpmix.training.recipe import RandomZoomRotation, Recipe
 
 __all__ = ["RandomZoomRotation", "Recipe"]
