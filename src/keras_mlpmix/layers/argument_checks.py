@@ -171,15 +171,23 @@ def own_arguments(function) -> list[str]:
     return [p.name for p in parameters if p.name != "self" and p.kind not in variable]
 
 
+_SERIALISED = (
+    keras.layers.Layer,
+    keras.initializers.Initializer,
+    keras.dtype_policies.DTypePolicy,
+)
+
+
 def arguments_config(layer) -> dict:
     """The constructor arguments of `layer`, read from the attributes of their names.
 
-    Layers and initializers among them are serialised, as `get_config` requires.
+    Layers, initializers and dtype policies among them are serialised, as
+    `get_config` requires.
     """
     config = {}
     for name in own_arguments(type(layer).__init__):
         value = getattr(layer, name)
-        if isinstance(value, (keras.layers.Layer, keras.initializers.Initializer)):
+        if isinstance(value, _SERIALISED):
             value = keras.saving.serialize_keras_object(value)
         config[name] = value
     return config

@@ -49,8 +49,6 @@ class FNetBackbone(Backbone):
     def __init__(
         self,
         *,
-        hidden_dim: int,
-        num_blocks: int,
         ffn_dim: int,
         layer_norm_epsilon: float = 1e-12,
         use_position_embedding: bool = True,
@@ -64,8 +62,6 @@ class FNetBackbone(Backbone):
             functools.partial(
                 keras.layers.LayerNormalization, epsilon=layer_norm_epsilon
             ),
-            hidden_dim=hidden_dim,
-            num_blocks=num_blocks,
             use_position_embedding=use_position_embedding,
             **kwargs,
         )

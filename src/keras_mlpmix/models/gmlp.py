@@ -51,8 +51,6 @@ class gMLPBackbone(Backbone):
     def __init__(
         self,
         *,
-        hidden_dim: int,
-        num_blocks: int,
         ffn_dim: int,
         layer_norm_epsilon: float = 1e-6,
         gate_layer_norm_epsilon: float = 1e-5,
@@ -72,8 +70,6 @@ class gMLPBackbone(Backbone):
             functools.partial(
                 keras.layers.LayerNormalization, epsilon=layer_norm_epsilon
             ),
-            hidden_dim=hidden_dim,
-            num_blocks=num_blocks,
             **kwargs,
         )
         self.ffn_dim = ffn_dim

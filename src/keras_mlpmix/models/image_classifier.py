@@ -9,6 +9,7 @@ import keras
 from keras_mlpmix.errors import InvalidTypeError, InvalidValueError
 from keras_mlpmix.layers import HashDropout
 from keras_mlpmix.layers.argument_checks import (
+    arguments_config,
     check_bool,
     check_choice,
     check_dtype_policy,
@@ -135,20 +136,7 @@ class ImageClassifier(XLAModel):
 
     def get_config(self):
         # The constructor arguments, nested models serialised (see Backbone.get_config).
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "backbone": keras.saving.serialize_keras_object(self.backbone),
-            "num_classes": self.num_classes,
-            "pooling": self.pooling,
-            "dropout_rate": self.dropout_rate,
-            "preprocessor": None
-            if self.preprocessor is None
-            else keras.saving.serialize_keras_object(self.preprocessor),
-            "head_dtype": None
-            if self.head_dtype is None
-            else keras.dtype_policies.serialize(self.head_dtype),
-        }
+        return arguments_config(self)
 
     @classmethod
     def from_config(cls, config):

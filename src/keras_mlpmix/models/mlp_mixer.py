@@ -65,8 +65,6 @@ class MLPMixerBackbone(Backbone):
     def __init__(
         self,
         *,
-        hidden_dim: int,
-        num_blocks: int,
         tokens_mlp_dim: int,
         channels_mlp_dim: int,
         layer_norm_epsilon: float = 1e-6,
@@ -83,8 +81,6 @@ class MLPMixerBackbone(Backbone):
             functools.partial(
                 keras.layers.LayerNormalization, epsilon=layer_norm_epsilon
             ),
-            hidden_dim=hidden_dim,
-            num_blocks=num_blocks,
             **kwargs,
         )
         self.tokens_mlp_dim = tokens_mlp_dim

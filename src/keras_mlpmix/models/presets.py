@@ -118,6 +118,13 @@ _FNETS = {
     )
     for size, hidden, ffn in (("S", 512, 2048), ("B", 768, 3072))
 }
+# The keras-io example's sizes: 8x8 patches of 64x64 images, 256 channels, 4 blocks.
+_CIFAR_SIZES = {
+    "patch_size": 8,
+    "hidden_dim": 256,
+    "num_blocks": 4,
+    "dropout_rate": 0.2,
+}
 _CIFAR = {
     "mixer_cifar100": _row(
         "MLPMixerBackbone",
@@ -125,12 +132,9 @@ _CIFAR = {
         "64). The example counts 242,788 weights; ours 245,348: +512 for the "
         "final LayerNorm, +512 per block for the paper's second LayerNorm.",
         _CIFAR100,
-        patch_size=8,
-        hidden_dim=256,
-        num_blocks=4,
+        **_CIFAR_SIZES,
         tokens_mlp_dim=64,
         channels_mlp_dim=64,
-        dropout_rate=0.2,
     ),
     "fnet_cifar100": _row(
         "FNetBackbone",
@@ -138,11 +142,8 @@ _CIFAR = {
         "The example counts 621,924 weights; ours 622,436: +512 for the final "
         "LayerNorm.",
         _CIFAR100,
-        patch_size=8,
-        hidden_dim=256,
-        num_blocks=4,
+        **_CIFAR_SIZES,
         ffn_dim=256,
-        dropout_rate=0.2,
     ),
     "gmlp_cifar100": _row(
         "gMLPBackbone",
@@ -150,11 +151,8 @@ _CIFAR = {
         "The example counts 885,348 weights; ours 885,860: +512 for the final "
         "LayerNorm.",
         _CIFAR100,
-        patch_size=8,
-        hidden_dim=256,
-        num_blocks=4,
+        **_CIFAR_SIZES,
         ffn_dim=512,
-        dropout_rate=0.2,
     ),
     "resmlp_cifar100": _row(
         "ResMLPBackbone",
@@ -162,10 +160,7 @@ _CIFAR = {
         "resized to 64, patch 8, 256 channels, 4 blocks, dropout 0.2); the "
         "example has no ResMLP.",
         _CIFAR100,
-        patch_size=8,
-        hidden_dim=256,
-        num_blocks=4,
-        dropout_rate=0.2,
+        **_CIFAR_SIZES,
         layer_scale_init=0.1,  # CaiT's value up to depth 18 (Touvron et al., 2021).
     ),
 }

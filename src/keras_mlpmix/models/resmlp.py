@@ -49,8 +49,6 @@ class ResMLPBackbone(Backbone):
     def __init__(
         self,
         *,
-        hidden_dim: int,
-        num_blocks: int,
         channels_mlp_dim: int | None = None,
         layer_scale_init: float = 1e-4,
         **kwargs,
@@ -65,8 +63,6 @@ class ResMLPBackbone(Backbone):
                 layer_scale_init=layer_scale_init,
             ),
             Affine,
-            hidden_dim=hidden_dim,
-            num_blocks=num_blocks,
             **kwargs,
         )
         self.channels_mlp_dim = channels_mlp_dim
