@@ -78,7 +78,7 @@ def test_the_backbone_ends_with_an_affine_and_its_presets_use_timms_layer_scales
         with keras.StatelessScope(initialize_variables=False):
             model = ImageClassifier.from_preset(name, weights=False)
             assert model.backbone.layer_scale_init == scale
-            assert model.backbone.blocks[0].layer_scale_init == scale
+            assert model.backbone.get_layer("block_0").layer_scale_init == scale
         keras.backend.clear_session(free_memory=False)
 
 
