@@ -113,3 +113,14 @@ def test_timm_builds_the_same_architecture(preset):
     reference = timm_model(ours.backbone, 100, 0.0)
     assert sum(p.numel() for p in reference.parameters()) == ours.count_params()
     assert presets.PRESETS[preset]["backbone"] == type(ours.backbone).__name__
+
+
+def test_first_call_measures_a_preset_and_formats_its_row():
+    from first_call import format_rows, measure_preset
+
+    row = measure_preset("resmlp_cifar100", train_batch_size=2)
+    assert row["preset"] == "resmlp_cifar100" and row["train_batch_size"] == 2
+    for key in ("build_s", "first_predict_s", "first_train_step_s", "train_step_s"):
+        assert row[key] > 0
+    line = format_rows([row]).splitlines()[1]
+    assert line.startswith("resmlp_cifar100") and f"{row['build_s']:.2f}" in line
