@@ -69,6 +69,15 @@ def test_a_test_folder_is_evaluated_whole_unless_a_split_is_asked_for(tmp_path):
     write_image_folder(tmp_path / "split" / "test", per_class=2)
     (x_test, _), _ = load_test_set(str(tmp_path / "split"), image_size=8)
     assert len(x_test) == 6
+    # The test split is what training tested on, and train/ is not read for it:
+    # an unreadable training file does not stop the evaluation.
+    _, (x_tested, _), _ = load_image_folder(tmp_path / "split", 8)
+    np.testing.assert_array_equal(x_test, x_tested)
+    (tmp_path / "split" / "train" / "cat" / "broken.png").write_bytes(b"not a png")
+    (x_again, _), _ = load_test_set(str(tmp_path / "split"), image_size=8)
+    np.testing.assert_array_equal(x_again, x_test)
+    with pytest.raises(ValueError, match="test_fraction"):
+        load_test_set(str(tmp_path / "split"), image_size=8, test_fraction=1.5)
 
 
 def test_an_unreadable_image_is_named_or_skipped_with_a_warning(tmp_path, caplog):

@@ -14,7 +14,12 @@ import keras
 import numpy as np
 
 from keras_mlpmix.datasets.shapes import load_shapes
-from keras_mlpmix.errors import DownloadError, InvalidTypeError, InvalidValueError
+from keras_mlpmix.errors import (
+    DownloadError,
+    InvalidTypeError,
+    InvalidValueError,
+    one_line,
+)
 from keras_mlpmix.layers.argument_checks import (
     check_bool,
     check_int,
@@ -112,7 +117,7 @@ def read_class_folders(
                     interpolation="bilinear",
                 )  # fmt: skip
             except (OSError, ValueError, SyntaxError) as error:
-                reason = " ".join(str(error).split()) or type(error).__name__
+                reason = one_line(error)
                 if not skip_unreadable:
                     raise InvalidValueError(
                         f"Could not read the image {str(path)!r} ({reason}). Remove "
@@ -129,6 +134,13 @@ def read_class_folders(
             f"per class ({', '.join(IMAGE_SUFFIXES)})."
         )
     return np.stack(images), np.asarray(labels, "int64"), names
+
+
+def _check_test_fraction(test_fraction) -> None:
+    if not 0 < check_rate("test_fraction", test_fraction) < 1:
+        raise InvalidValueError(
+            f"`test_fraction` must be in (0, 1). Received: test_fraction={test_fraction}."
+        )
 
 
 def _shuffled(images, labels, seed):
@@ -176,10 +188,7 @@ def load_image_folder(
     >>> x_train.shape, x_test.shape, names
     ((8, 32, 32, 3), (2, 32, 32, 3), ('cat', 'dog'))
     """
-    if not 0 < check_rate("test_fraction", test_fraction) < 1:
-        raise InvalidValueError(
-            f"`test_fraction` must be in (0, 1). Received: test_fraction={test_fraction}."
-        )
+    _check_test_fraction(test_fraction)
     seed = check_int("seed", seed, minimum=0)
     splits = split_folders(directory)
     if splits is not None:
@@ -238,15 +247,25 @@ def load_test_folder(
     >>> len(x_test), names  # every image of the folder
     (10, ('cat', 'dog'))
     """
-    if test_fraction is not None or split_folders(directory) is not None:
+    splits = split_folders(directory)
+    if splits is None:
+        if test_fraction is None:
+            images, labels, names = read_class_folders(
+                directory, image_size, None, skip_unreadable
+            )
+            return (images, labels), names
         _, test, names = load_image_folder(
-            directory, image_size, test_fraction or 0.2, seed, skip_unreadable
+            directory, image_size, test_fraction, seed, skip_unreadable
         )
         return test, names
+    # Only the test (or val) folder is read, labelled by the training classes.
+    if test_fraction is not None:
+        _check_test_fraction(test_fraction)
+    names = sorted(p.name for p in splits[0].iterdir() if p.is_dir())
     images, labels, names = read_class_folders(
-        directory, image_size, skip_unreadable=skip_unreadable
+        splits[1], image_size, names, skip_unreadable
     )
-    return (images, labels), names
+    return _shuffled(images, labels, check_int("seed", seed, minimum=0)), names
 
 
 class DatasetUnavailableError(DownloadError):
@@ -294,9 +313,8 @@ def load_cifar(name: str):
     try:
         (x_train, y_train), (x_test, y_test) = module.load_data()
     except Exception as error:
-        reason = " ".join(str(error).split())
         raise DatasetUnavailableError(
-            f"Could not download {name} through keras.datasets ({reason}). "
+            f"Could not download {name} through keras.datasets ({one_line(error)}). "
             "Connect to the internet once (the files are then kept in "
             "~/.keras/datasets), or use the offline dataset `shapes` or a "
             "folder of images."
