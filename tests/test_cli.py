@@ -22,10 +22,11 @@ import numpy as np
 import pytest
 
 from keras_mlpmix import backend_choice, datasets
+from keras_mlpmix.backend_choice import BACKENDS
 from keras_mlpmix.cli import main, work
 from keras_mlpmix.cli.commands import convert as convert_command
 from keras_mlpmix.cli.commands import train as train_command
-from keras_mlpmix.cli.main import BACKENDS, build_parser
+from keras_mlpmix.cli.main import build_parser
 from keras_mlpmix.cli.options import DATASET_NAMES
 from keras_mlpmix.models import ImageClassifier
 from keras_mlpmix.models.presets import PRESETS

@@ -18,6 +18,11 @@ class UserError(Exception):
     """
 
 
+def one_line(error: BaseException) -> str:
+    """The message of `error` on one line, or its type's name if it has none."""
+    return " ".join(str(error).split()) or type(error).__name__
+
+
 class InvalidValueError(UserError, ValueError):
     """An argument, input shape or file of the right type but an unusable value."""
 

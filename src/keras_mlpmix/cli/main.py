@@ -12,12 +12,11 @@ import traceback
 
 from keras_mlpmix import backend_choice
 from keras_mlpmix.cli import commands
-from keras_mlpmix.cli.options import CommandError, one_line
-from keras_mlpmix.errors import UserError
+from keras_mlpmix.cli.options import CommandError
+from keras_mlpmix.errors import UserError, one_line
 from keras_mlpmix.version import __version__
 
 PROG = "keras-mlpmix"
-BACKENDS = ("tensorflow", "jax", "torch")
 _ISSUES = "https://github.com/keras-mlpmix/keras-mlpmix/issues"
 
 
@@ -59,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
         module.add_arguments(subparser)
         subparser.add_argument(
             "--backend",
-            choices=BACKENDS,
+            choices=backend_choice.BACKENDS,
             help="Keras backend to run on (default: KERAS_BACKEND, else Keras's "
             "configured one, else an installed one, named in the first line of "
             "output)",

@@ -15,11 +15,6 @@ class CommandError(UserError):
     """A failure the user can fix; the command line prints it as one line."""
 
 
-def one_line(error: BaseException) -> str:
-    """The message of `error` on one line, or its type's name if it has none."""
-    return " ".join(str(error).split()) or type(error).__name__
-
-
 def _number(convert, valid, expected: str):
     """An argparse `type=`: `convert(text)` if it parses and `valid` accepts it."""
 

@@ -16,7 +16,8 @@ import keras
 import numpy as np
 
 from keras_mlpmix import datasets
-from keras_mlpmix.cli.options import CommandError, one_line
+from keras_mlpmix.cli.options import CommandError
+from keras_mlpmix.errors import one_line
 from keras_mlpmix.layers import platform_choices
 from keras_mlpmix.models import (
     Backbone,

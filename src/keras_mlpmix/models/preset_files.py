@@ -18,7 +18,7 @@ import tempfile
 
 import keras
 
-from keras_mlpmix.errors import InvalidTypeError, InvalidValueError
+from keras_mlpmix.errors import InvalidTypeError, InvalidValueError, one_line
 from keras_mlpmix.layers.argument_checks import check_keywords
 from keras_mlpmix.version import __version__
 
@@ -219,7 +219,6 @@ def write_preset(model, directory, overwrite: bool, metadata: dict) -> None:
         _write_json(os.path.join(folder, METADATA_FILE), saved)
 
 
-# The names `Backbone.save_to_preset` and `ImageClassifier.save_to_preset` call.
 def load_task_weights(classifier, path) -> None:
     """Loads a classifier's non-backbone weights from `path`, all or nothing."""
     backbone = set(id(v) for v in classifier.backbone.variables)
@@ -231,8 +230,7 @@ def load_task_weights(classifier, path) -> None:
     except Exception as error:
         for variable, value in zip(own, before, strict=True):
             variable.assign(value)
-        reason = " ".join(str(error).split())
         raise PresetFileError(
             f"Could not load the head of {classifier.describe()} from {str(path)!r}: "
-            f"{reason} Nothing was loaded."
+            f"{one_line(error)} Nothing was loaded."
         ) from error

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from keras_mlpmix.errors import InvalidValueError
+from keras_mlpmix.errors import InvalidValueError, one_line
 from keras_mlpmix.layers import platform_choices
 from keras_mlpmix.layers.numeric_input import check_real
 
@@ -106,10 +106,9 @@ class XLAModel(keras.Model):
         except Exception as error:
             for variable, value in zip(self.variables, before, strict=True):
                 variable.assign(value)
-            reason = " ".join(str(error).split())
             raise InvalidValueError(
                 f"Could not load the weights in {str(filepath)!r} into "
-                f"{self.describe()}: {reason} Nothing was loaded: every weight "
+                f"{self.describe()}: {one_line(error)} Nothing was loaded: every weight "
                 f"keeps its value.{self.load_hint()}"
             ) from error
 
