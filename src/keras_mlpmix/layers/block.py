@@ -24,11 +24,18 @@ class Block(NumericInputLayer):
     builds them from the input shape. Its config is its constructor's arguments,
     each kept as the attribute of the same name. `patch_tied` says whether the
     block's weights fix the number of patches.
+
+    Example:
+
+    >>> from keras_mlpmix.layers import FNetBlock
+    >>> block = FNetBlock(ffn_dim=16, dropout_rate=0.1)
+    >>> block.patch_tied, block.get_config()["dropout_rate"]
+    (False, 0.1)
     """
 
     patch_tied = True
 
-    def __init__(self, *, dropout_rate, drop_path_rate, approximate_gelu, **kwargs):
+    def __init__(self, dropout_rate, drop_path_rate, approximate_gelu, **kwargs):
         super().__init__(**kwargs)
         self.dropout_rate = check_rate("dropout_rate", dropout_rate)
         self.drop_path_rate = check_rate("drop_path_rate", drop_path_rate)

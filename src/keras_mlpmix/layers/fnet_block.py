@@ -47,12 +47,7 @@ class FNetBlock(Block):
         approximate_gelu: bool = False,
         **kwargs,
     ):
-        super().__init__(
-            dropout_rate=dropout_rate,
-            drop_path_rate=drop_path_rate,
-            approximate_gelu=approximate_gelu,
-            **kwargs,
-        )
+        super().__init__(dropout_rate, drop_path_rate, approximate_gelu, **kwargs)
         self.ffn_dim = check_positive_int("ffn_dim", ffn_dim)
         self.layer_norm_epsilon = check_epsilon(
             "layer_norm_epsilon", layer_norm_epsilon

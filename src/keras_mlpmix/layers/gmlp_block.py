@@ -49,12 +49,7 @@ class gMLPBlock(Block):
         approximate_gelu: bool = False,
         **kwargs,
     ):
-        super().__init__(
-            dropout_rate=dropout_rate,
-            drop_path_rate=drop_path_rate,
-            approximate_gelu=approximate_gelu,
-            **kwargs,
-        )
+        super().__init__(dropout_rate, drop_path_rate, approximate_gelu, **kwargs)
         self.ffn_dim = check_positive_int("ffn_dim", ffn_dim)
         if self.ffn_dim % 2:
             raise InvalidValueError(

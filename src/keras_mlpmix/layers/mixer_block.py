@@ -46,12 +46,7 @@ class MixerBlock(Block):
         approximate_gelu: bool = False,
         **kwargs,
     ):
-        super().__init__(
-            dropout_rate=dropout_rate,
-            drop_path_rate=drop_path_rate,
-            approximate_gelu=approximate_gelu,
-            **kwargs,
-        )
+        super().__init__(dropout_rate, drop_path_rate, approximate_gelu, **kwargs)
         self.tokens_mlp_dim = check_positive_int("tokens_mlp_dim", tokens_mlp_dim)
         self.channels_mlp_dim = check_positive_int("channels_mlp_dim", channels_mlp_dim)
         self.layer_norm_epsilon = check_epsilon(

@@ -83,12 +83,7 @@ class ResMLPBlock(Block):
         approximate_gelu: bool = False,
         **kwargs,
     ):
-        super().__init__(
-            dropout_rate=dropout_rate,
-            drop_path_rate=drop_path_rate,
-            approximate_gelu=approximate_gelu,
-            **kwargs,
-        )
+        super().__init__(dropout_rate, drop_path_rate, approximate_gelu, **kwargs)
         self.channels_mlp_dim = (
             None
             if channels_mlp_dim is None
