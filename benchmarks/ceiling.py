@@ -5,7 +5,9 @@ A model made of matrix products cannot run faster than the products alone.
 backend, compiled and in the dtype policy the model itself runs with, and
 adds the times up: the result is the time a forward pass would take if
 everything but its matrix products were free. A model's measured time
-divided into that gives the fraction of the ceiling it reaches.
+divided into that gives the fraction of the ceiling it reaches. For a
+training step, `backward_shapes` adds the two products of each product's
+backward pass, timed the same way.
 """
 
 from __future__ import annotations
@@ -146,3 +148,34 @@ def matmul_ceiling(
         timings.append(MatmulShapeTiming(gemm, measured[shape].timing))
     seconds = sum(t.timing.median_s * t.gemm.count for t in timings)
     return seconds, timings
+
+
+def backward_shapes(gemms: list[MatmulShape]) -> list[MatmulShape]:
+    """The products of the backward pass of `gemms`, two per product.
+
+    For `Y = X W` with `X` `(m, k)` and the weight `W` `(k, n)`: the input's
+    gradient `dY W^T`, `(m, n)` by `(n, k)`, and the weight's `X^T dY`,
+    `(k, m)` by `(m, n)`. The stem's input is the images, which need no
+    gradient, so it has only the weight's.
+
+    Example:
+
+    >>> from ceiling import backward_shapes
+    >>> from keras_mlpmix.models import MatmulShape
+    >>> [(g.name, g.m, g.k, g.n) for g in backward_shapes([MatmulShape("fc", 8, 4, 2)])]
+    [('fc.input_gradient', 8, 2, 4), ('fc.weight_gradient', 4, 8, 2)]
+    """
+    shapes = []
+    for gemm in gemms:
+        if gemm.name != "stem":
+            shapes.append(
+                MatmulShape(
+                    f"{gemm.name}.input_gradient", gemm.m, gemm.n, gemm.k, gemm.count
+                )
+            )
+        shapes.append(
+            MatmulShape(
+                f"{gemm.name}.weight_gradient", gemm.k, gemm.m, gemm.n, gemm.count
+            )
+        )
+    return shapes

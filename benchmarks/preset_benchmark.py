@@ -17,13 +17,15 @@ import platform
 import sys
 
 import keras
-from ceiling import matmul_ceiling
+from ceiling import backward_shapes, matmul_ceiling
 from throughput import (
     Measurement,
     first_predict_seconds,
+    lowest_medians,
     measure_inference,
     measure_train_step,
 )
+from timm_reference import measure_in_subprocess
 
 from keras_mlpmix import __version__
 from keras_mlpmix.layers import platform_choices
@@ -47,6 +49,7 @@ def _as_dict(measurement: Measurement) -> dict:
         "added_memory_mb": None
         if measurement.added_memory_bytes is None
         else measurement.added_memory_bytes / 2**20,
+        "first_call_s": measurement.first_call_s,
     }
 
 
@@ -60,6 +63,8 @@ def run_benchmark(
     num_classes: int = 1000,
     warmup: int = 3,
     repeats: int = 10,
+    timm_compiled: bool = False,
+    rounds: int = 1,
 ) -> dict:
     """Measures a preset's classifier on the current Keras backend.
 
@@ -68,10 +73,12 @@ def run_benchmark(
     ones, images per second, the matrix-product FLOP rate, the process's
     peak memory, and the fraction of the matmul ceiling reached (the time
     the model's own matrix products take alone on this backend, see
-    `ceiling.py`). With `timm=True` (timm installed),
-    timm's implementation of the same architecture is timed the same way
-    in a process of its own (`timm_reference.measure_in_subprocess`), after
-    ours, and each of its results gets our speed-up over it.
+    `ceiling.py`; for the training step, those of its backward pass too).
+    With `timm=True` (timm installed), timm's implementation of the same
+    architecture is timed the same way in a process of its own (`timm_reference.measure_in_subprocess`), after
+    ours, and each of its results gets our speed-up over it. With `rounds`
+    above 1, ours and timm take turns that many times and each task keeps
+    its lowest median (`lowest_medians`).
 
     Args:
         preset: Preset name, e.g. `"mixer_b16_224"`.
@@ -83,8 +90,12 @@ def run_benchmark(
         timm: Also time timm's model of the same architecture (MLP-Mixer
             and gMLP presets).
         num_classes: Width of the classification head.
-        warmup: Untimed calls before timing.
-        repeats: Timed calls.
+        warmup: Untimed calls before timing, per round.
+        repeats: Timed calls, per round.
+        timm_compiled: Also time timm's model compiled by `torch.compile`,
+            its first calls (compilation) apart, in a process of its own, in
+            the first round only.
+        rounds: Turns of every implementation, interleaved.
 
     Returns:
         A JSON-serialisable dict: the setting (preset, backend, versions,
@@ -92,8 +103,10 @@ def run_benchmark(
         compilation, one entry per measurement and the ceiling per batch
         size.
     """
+    if not isinstance(rounds, int) or rounds < 1:
+        raise ValueError(f"rounds must be a positive integer. Received: {rounds!r}")
     # Checked first: a missing timm must not cost the minutes of our runs.
-    if timm and importlib.util.find_spec("timm") is None:
+    if (timm or timm_compiled) and importlib.util.find_spec("timm") is None:
         raise ImportError(
             "Comparing with timm needs timm and torchvision: `pip install timm`, "
             "or run `tox -e bench-<backend>`, which installs them."
@@ -110,67 +123,72 @@ def run_benchmark(
         implementation = f"keras_mlpmix {__version__} ({keras.backend.backend()})"
         first_predict_s = first_predict_seconds(model, batch_sizes[0])
         resolved_jit = model.jit_compile
-        measurements = [
-            measure_inference(
-                model, batch, flops_per_image, implementation, warmup, repeats
+        measurements = []
+        for turn in range(rounds):
+            measurements += [
+                measure_inference(
+                    model, batch, flops_per_image, implementation, warmup, repeats
+                )
+                for batch in batch_sizes
+            ]
+            measurements.append(
+                measure_train_step(
+                    model,
+                    train_batch_size,
+                    flops_per_image,
+                    implementation,
+                    jit_compile,
+                    warmup,
+                    repeats,
+                )
             )
-            for batch in batch_sizes
-        ]
-        measurements.append(
-            measure_train_step(
-                model,
-                train_batch_size,
-                flops_per_image,
-                implementation,
-                jit_compile,
-                warmup,
-                repeats,
-            )
-        )
+            # Compiling takes minutes: timm's compiled model runs one turn.
+            for compiled in [False] * timm + [True] * (timm_compiled and not turn):
+                measurements += measure_in_subprocess(
+                    preset,
+                    list(batch_sizes),
+                    train_batch_size,
+                    num_classes,
+                    dtype,
+                    warmup,
+                    repeats,
+                    compiled,
+                )
+        measurements = lowest_medians(measurements)
         ceilings = {}
         for batch in sorted({*batch_sizes, train_batch_size}):
-            seconds, timings = matmul_ceiling(
-                model.matmul_shapes(batch),
-                dtype,
-                jit_compile,
-                warmup=min(warmup, 2),
-                repeats=min(repeats, 5),
-            )
-            ceilings[batch] = {
-                "batch_size": batch,
-                "forward_s": seconds,
-                "gemms": [
+            parts = {"forward": model.matmul_shapes(batch)}
+            if batch == train_batch_size:
+                parts["backward"] = backward_shapes(parts["forward"])
+            ceilings[batch] = {"batch_size": batch}
+            for part, gemms in parts.items():
+                seconds, timings = matmul_ceiling(
+                    gemms,
+                    dtype,
+                    jit_compile,
+                    warmup=min(warmup, 2),
+                    repeats=min(repeats, 5),
+                )
+                ceilings[batch][f"{part}_s"] = seconds
+                ceilings[batch][f"{part}_gemms"] = [
                     {
                         **dataclasses.asdict(t.gemm),
                         "median_s": t.timing.median_s,
                         "gflops_per_s": t.gflops_per_s,
                     }
                     for t in timings
-                ],
-            }
+                ]
     finally:
         keras.config.set_dtype_policy(previous_policy)
-
-    if timm:
-        from timm_reference import measure_in_subprocess
-
-        del model  # its memory is not timm's
-        measurements += measure_in_subprocess(
-            preset,
-            list(batch_sizes),
-            train_batch_size,
-            num_classes,
-            dtype,
-            warmup,
-            repeats,
-        )
 
     rows = []
     for measurement in measurements:
         entry = _as_dict(measurement)
-        # A training step is taken as three forward passes' worth of products.
-        passes = 3 if measurement.task == "train_step" else 1
-        ceiling_s = passes * ceilings[measurement.batch_size]["forward_s"]
+        ceiling = ceilings[measurement.batch_size]
+        # A training step's ceiling: the products of its forward and backward.
+        ceiling_s = ceiling["forward_s"] + (
+            ceiling["backward_s"] if measurement.task == "train_step" else 0.0
+        )
         entry["ceiling_fraction"] = ceiling_s / measurement.timing.median_s
         rows.append(entry)
     ours = {
@@ -243,6 +261,14 @@ def format_table(result: dict) -> str:
             f"{'' if memory is None else f'{memory:.0f}':>9}"
             f"{'' if speedup is None else f'{speedup:.2f}x':>9}"
         )
+    first_calls = [
+        f"{row['implementation']} {row['task']} {row['batch_size']}: "
+        f"{row['first_call_s']:.1f} s"
+        for row in result["measurements"]
+        if row.get("first_call_s") is not None
+    ]
+    if first_calls:
+        lines.append("first calls, compilation included: " + "; ".join(first_calls))
     return "\n".join(lines)
 
 
@@ -284,6 +310,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "of its own (needs timm; default: off)",
     )
     parser.add_argument(
+        "--timm-compile",
+        action="store_true",
+        help="also time timm's model compiled by torch.compile, in a process "
+        "of its own (needs timm; default: off)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="turns of each implementation, interleaved; each task keeps its "
+        "lowest median (default: %(default)s)",
+    )
+    parser.add_argument(
         "--num-classes", type=int, default=1000, help="head width (default: 1000)"
     )
     parser.add_argument(
@@ -323,6 +362,8 @@ def run_from_args(args: argparse.Namespace) -> int:
         num_classes=args.num_classes,
         warmup=args.warmup,
         repeats=args.repeats,
+        timm_compiled=args.timm_compile,
+        rounds=args.rounds,
     )
     print(format_table(result))
     if args.json:

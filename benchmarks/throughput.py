@@ -27,6 +27,8 @@ class Measurement:
             while the task was timed, or None if not measured.
         added_memory_bytes: How far the resident memory rose above its
             value when timing began, or None if not measured.
+        first_call_s: Seconds of the first call, compilation included, or
+            None if not measured apart.
     """
 
     implementation: str
@@ -36,6 +38,7 @@ class Measurement:
     flops: int
     peak_memory_bytes: int | None = None
     added_memory_bytes: int | None = None
+    first_call_s: float | None = None
 
     @property
     def images_per_s(self) -> float:
@@ -54,8 +57,18 @@ def measure(
     flops: int,
     warmup: int = 3,
     repeats: int = 10,
+    time_first_call: bool = False,
 ) -> Measurement:
-    """Times `fn()` (see `time_calls`) while sampling the process's memory."""
+    """Times `fn()` (see `time_calls`) while sampling the process's memory.
+
+    With `time_first_call`, one more call before the warmup is timed on its
+    own (`first_call_s`): the one that compiles, for a compiled `fn`.
+    """
+    first_call_s = None
+    if time_first_call:
+        start = time.perf_counter()
+        fn()
+        first_call_s = time.perf_counter() - start
     with PeakMemory() as memory:
         timing = time_calls(fn, warmup, repeats)
     return Measurement(
@@ -66,7 +79,26 @@ def measure(
         flops,
         memory.peak_bytes,
         memory.added_bytes,
+        first_call_s,
     )
+
+
+def lowest_medians(measurements: list[Measurement]) -> list[Measurement]:
+    """Of repeated measurements of one task, the one with the lowest median.
+
+    One per (implementation, task, batch size), in the order first seen:
+    with rounds of each implementation interleaved, a stretch of load on
+    the machine slows one round, not the result. A first call timed in any
+    round is kept.
+    """
+    kept = {}
+    for measurement in measurements:
+        key = (measurement.implementation, measurement.task, measurement.batch_size)
+        previous = kept.get(key, measurement)
+        best = min(previous, measurement, key=lambda m: m.timing.median_s)
+        first_call_s = previous.first_call_s or measurement.first_call_s
+        kept[key] = dataclasses.replace(best, first_call_s=first_call_s)
+    return list(kept.values())
 
 
 def random_images(batch_size: int, image_size: tuple, dtype="float32", seed=0):

@@ -4,9 +4,10 @@ timm is the implementation most users would otherwise pick. Its `MlpMixer`
 class takes the block type and widths, so it is built with exactly a
 preset's architecture (for the paper sizes that is timm's registered model,
 e.g. `mixer_b16_224`). On a CPU it runs eagerly under
-`torch.inference_mode()`, as users run it; on a CUDA GPU with
-`dtype="mixed_bfloat16"` it runs compiled (`torch.compile`) under bf16
-autocast. timm and torch are imported only when this runs.
+`torch.inference_mode()`, as users run it, or with `--compile` compiled by
+`torch.compile` (static shapes; each first call, compilation included, is
+timed apart); on a CUDA GPU with `dtype="mixed_bfloat16"` it runs compiled
+under bf16 autocast. timm and torch are imported only when this runs.
 
 `preset_benchmark.py --timm` runs this file as a separate process,
 
@@ -80,6 +81,7 @@ def measure_timm(
     dtype: str = "float32",
     warmup: int = 3,
     repeats: int = 10,
+    compiled: bool = False,
 ) -> list[Measurement]:
     """Inference at each batch size and one training step of timm's model.
 
@@ -95,6 +97,8 @@ def measure_timm(
             `torch.compile` on a GPU.
         warmup: Untimed calls before timing.
         repeats: Timed calls.
+        compiled: Run the model through `torch.compile` (always so for
+            `"mixed_bfloat16"` on a GPU).
 
     Raises:
         ImportError: if timm or torch is not installed.
@@ -109,11 +113,16 @@ def measure_timm(
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
     half = dtype == "mixed_bfloat16" and device == "cuda"
+    compiled = compiled or half
     model = timm_model(backbone, num_classes, dropout_rate).to(device)
     image_size = tuple(model.stem.img_size)
-    run = torch.compile(model) if half else model
+    run = torch.compile(model, dynamic=False) if compiled else model
     implementation = f"timm {timm.__version__} " + (
-        "(torch.compile, bf16 autocast)" if half else "(torch eager)"
+        "(torch.compile, bf16 autocast)"
+        if half
+        else "(torch.compile)"
+        if compiled
+        else "(torch eager)"
     )
 
     def autocast():
@@ -142,6 +151,7 @@ def measure_timm(
                 flops_per_image * batch_size,
                 warmup,
                 repeats,
+                time_first_call=compiled,
             )
         )
 
@@ -167,6 +177,7 @@ def measure_timm(
             3 * flops_per_image * train_batch_size,
             warmup,
             repeats,
+            time_first_call=compiled,
         )
     )
     return measurements
@@ -180,6 +191,7 @@ def measure_in_subprocess(
     dtype: str = "float32",
     warmup: int = 3,
     repeats: int = 10,
+    compiled: bool = False,
 ) -> list[Measurement]:
     """`measure_timm` for a preset, run by this file in a fresh process.
 
@@ -207,6 +219,7 @@ def measure_in_subprocess(
             str(repeats),
             "--json",
             str(output),
+            *(["--compile"] if compiled else []),
         ]
         env = {**os.environ, "KERAS_BACKEND": "torch"}
         subprocess.run(command, check=True, env=env)
@@ -224,6 +237,7 @@ def main(argv=None) -> int:
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--json", required=True, metavar="FILE")
+    parser.add_argument("--compile", action="store_true", help="torch.compile")
     args = parser.parse_args(argv)
 
     from keras_mlpmix.models import ImageClassifier
@@ -241,6 +255,7 @@ def main(argv=None) -> int:
         args.dtype,
         args.warmup,
         args.repeats,
+        args.compile,
     )
     del ours
     rows = [dataclasses.asdict(measurement) for measurement in measurements]

@@ -12,7 +12,8 @@ sys.path.insert(0, str(pathlib.Path(__file__).parents[1] / "benchmarks"))
 
 from ceiling import time_gemm
 from preset_benchmark import format_table, main, run_benchmark
-from timing import PeakMemory, time_calls
+from throughput import Measurement, lowest_medians
+from timing import PeakMemory, Timing, time_calls
 
 from keras_mlpmix.models import ImageClassifier, MatmulShape, presets
 
@@ -65,7 +66,7 @@ def test_run_benchmark_reports_every_task_and_writes_json(tmp_path, capsys):
         [
             "--preset", "gmlp_cifar100", "--batch-sizes", "2", "3",
             "--train-batch-size", "2", "--warmup", "0", "--repeats", "1",
-            "--num-classes", "10", "--json", str(path),
+            "--rounds", "2", "--num-classes", "10", "--json", str(path),
         ]
     )  # fmt: skip
     result = json.loads(path.read_text())
@@ -81,6 +82,91 @@ def test_run_benchmark_reports_every_task_and_writes_json(tmp_path, capsys):
     table = capsys.readouterr().out
     assert "gmlp_cifar100" in table and "train_step" in table
     assert format_table(result) in table
+
+
+def test_run_benchmark_refuses_a_round_count_that_is_not_positive():
+    with pytest.raises(ValueError, match=r"rounds.*0"):
+        run_benchmark("mixer_cifar100", rounds=0)
+
+
+def _measured(implementation, median_s, first_call_s=None, task="inference"):
+    timing = Timing(median_s, median_s, median_s, 1)
+    return Measurement(implementation, task, 1, timing, 1, first_call_s=first_call_s)
+
+
+def test_lowest_medians_keeps_the_fastest_turn_of_each_task_and_its_first_call():
+    kept = lowest_medians(
+        [
+            _measured("ours", 2.0),
+            _measured("timm", 3.0, first_call_s=30.0),
+            _measured("ours", 1.5),
+            _measured("ours", 0.5, task="train_step"),
+            _measured("timm", 2.5),
+        ]
+    )
+    assert [(m.implementation, m.task, m.timing.median_s) for m in kept] == [
+        ("ours", "inference", 1.5),
+        ("timm", "inference", 2.5),
+        ("ours", "train_step", 0.5),
+    ]
+    assert kept[1].first_call_s == 30.0 and kept[0].first_call_s is None
+
+
+def _suite_result(backend, speedups, compiled=None):
+    """A result of suite.py with the given speed-ups over timm eager."""
+    import targets
+
+    entries = []
+    for preset in targets.MODELS:
+        rows = []
+        for (task, batch), speedup in zip(targets.CELLS, speedups[preset], strict=True):
+            for kind, value in ((targets.EAGER, speedup), (targets.COMPILED, compiled)):
+                if value is not None:
+                    rows.append(
+                        {"implementation": f"timm 1.0 {kind}", "task": task,
+                         "batch_size": batch, "keras_mlpmix_speedup": value}
+                    )  # fmt: skip
+        ceiling = {"implementation": "keras_mlpmix", "task": "inference",
+                   "batch_size": 16, "ceiling_fraction": 0.9}  # fmt: skip
+        entries.append({"preset": preset, "measurements": [ceiling, *rows]})
+    return {
+        "backend": backend,
+        "paper_sizes": entries,
+        "cifar_training": {"speedup": 1.4},
+        "fourier_share": {"share": 0.2},
+        "import": {"import_keras_mlpmix_added_s": 0.01},
+    }
+
+
+def test_targets_check_every_cell_against_timm_and_the_fastest_backend():
+    import targets
+
+    slow = _suite_result("jax", {"mixer_b16_224": [0.9, 1.1, 0.7],
+                                 "gmlp_s16_224": [1.0, 1.2, 0.5]})  # fmt: skip
+    fast = _suite_result("torch", {"mixer_b16_224": [1.4, 1.0, 1.3],
+                                   "gmlp_s16_224": [0.8, 1.5, 1.1]},
+                         compiled=0.6)  # fmt: skip
+    cells = targets.timm_cells(slow)
+    assert [row[2] for row in cells] == [0.9, 1.1, 0.7, 1.0, 1.2, 0.5]
+    assert len(targets.timm_cells(fast)) == 12  # and the torch.compile column
+    assert {row[1] for row in targets.timm_cells(fast)[6:]} == {
+        "speed-up over timm (torch.compile)"
+    }
+    best = targets.fastest_backend([slow, fast])
+    assert [(row[1], row[2]) for row in best] == [
+        ("torch", 1.4), ("jax", 1.1), ("torch", 1.3),
+        ("jax", 1.0), ("torch", 1.5), ("torch", 1.1),
+    ]  # fmt: skip
+    table = targets.markdown_table([slow, fast])
+    assert (
+        "| Mixer-B/16 inference, batch 1, fastest backend vs timm eager | torch | 1.40 | >= 1.3 | met |"
+        in table
+    )
+    assert (
+        "| gMLP-S/16 training step (AdamW), batch 16, vs timm (speed-up over timm (torch eager)) | jax | 0.50 | >= 1.0 | NOT met |"
+        in table
+    )
+    assert "fastest backend" not in targets.markdown_table([slow])
 
 
 def test_run_benchmark_restores_the_dtype_policy_even_when_it_fails():
