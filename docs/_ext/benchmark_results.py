@@ -155,7 +155,33 @@ def results_page(
             "No benchmark results are committed in `benchmarks/results/` yet: "
             "this page shows figures only from files found there.\n"
         )
-    return "\n".join(result_section(path, targets_file) for path in files)
+    sections = [result_section(path, targets_file) for path in files]
+    if targets_file is not None:
+        sections += fastest_backend_section(files, targets_file)
+    return "\n".join(sections)
+
+
+def fastest_backend_section(files: list[pathlib.Path], targets_file) -> list[str]:
+    """For the newest date with suite results of several backends, the
+    fastest backend of each model and task against its target."""
+    suites = {}
+    for path in files:
+        data = json.loads(path.read_text())
+        if isinstance(data, dict) and "paper_sizes" in data:
+            suites.setdefault(data["date"], []).append(data)
+    dates = [date for date, runs in suites.items() if len(runs) > 1]
+    if not dates:
+        return []
+    date = max(dates)
+    targets = _load(targets_file, "benchmark_targets")
+    table = targets.markdown_table([])  # the header
+    return [
+        f"### Fastest backend, {date}",
+        "",
+        table,
+        *targets.fastest_backend_rows(suites[date]),
+        "",
+    ]
 
 
 def write_results_page(
