@@ -75,10 +75,11 @@ def run_benchmark(
     the model's own matrix products take alone on this backend, see
     `ceiling.py`; for the training step, those of its backward pass too).
     With `timm=True` (timm installed), timm's implementation of the same
-    architecture is timed the same way in a process of its own (`timm_reference.measure_in_subprocess`), after
-    ours, and each of its results gets our speed-up over it. With `rounds`
-    above 1, ours and timm take turns that many times and each task keeps
-    its lowest median (`lowest_medians`).
+    architecture is timed the same way in a process of its own
+    (`timm_reference.measure_in_subprocess`), after ours, and each of its
+    results gets our speed-up over it. With `rounds` above 1, ours and timm
+    take turns that many times and each task keeps its lowest median
+    (`lowest_medians`).
 
     Args:
         preset: Preset name, e.g. `"mixer_b16_224"`.
