@@ -45,8 +45,7 @@ from keras import ops
 from keras_io_design import keras_io_mixer
 from preset_benchmark import format_table, run_benchmark
 from targets import main as print_targets
-from throughput import lowest_medians, measure_train_step
-from timing import time_calls
+from throughput import lowest_medians, measure, measure_train_step
 
 import keras_mlpmix
 from keras_mlpmix.layers import FNetBlock, FourierMixing
@@ -160,17 +159,22 @@ def fourier_share(args) -> dict:
         # Compiled as the FNet models are: XLA on TensorFlow and JAX.
         models[name] = XLAModel(tokens, _Summed(layer)(tokens))
         models[name].compile()
-    times = {name: float("inf") for name in models}
-    for _ in range(args.rounds):  # in turns; each keeps its lowest median
-        for name, model in models.items():
-            times[name] = min(
-                times[name],
-                time_calls(
-                    lambda model=model: model.predict_on_batch(inputs),
-                    args.warmup,
-                    args.repeats,
-                ).median_s,
+    measurements = lowest_medians(  # in turns; each keeps its lowest median
+        [
+            measure(
+                lambda model=model: model.predict_on_batch(inputs),
+                name,
+                "inference",
+                shape[0],
+                0,
+                args.warmup,
+                args.repeats,
             )
+            for _ in range(args.rounds)
+            for name, model in models.items()
+        ]
+    )
+    times = {m.implementation: m.timing.median_s for m in measurements}
     share = times["fourier_mixing"] / times["fnet_block"]
     print(
         f"FNet at the CIFAR-100 configuration {shape}: Fourier mixing "

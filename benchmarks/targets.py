@@ -18,6 +18,10 @@ import sys
 EAGER, COMPILED = "(torch eager)", "(torch.compile)"
 MODELS = {"mixer_b16_224": "Mixer-B/16", "gmlp_s16_224": "gMLP-S/16"}
 CELLS = [("inference", 1), ("inference", 16), ("train_step", 16)]
+MARKDOWN_HEADER = (
+    "| target | backend | measured | required | |",
+    "|---|---|---:|---|---|",
+)
 
 
 def _row(result: dict, preset: str, implementation: str, task: str, batch: int):
@@ -153,10 +157,7 @@ def _status(measured, required, at_most: bool) -> str:
 def markdown_table(results: list[dict]) -> str:
     """One Markdown row per target and result: measured, required, status;
     for several backends, then the rows of `fastest_backend`."""
-    lines = [
-        "| target | backend | measured | required | |",
-        "|---|---|---:|---|---|",
-    ]
+    lines = [*MARKDOWN_HEADER]
     for result in results:
         for target, what, measured, required, at_most in targets(result):
             value = "-" if measured is None else f"{measured:.2f}"

@@ -174,11 +174,10 @@ def fastest_backend_section(files: list[pathlib.Path], targets_file) -> list[str
         return []
     date = max(dates)
     targets = _load(targets_file, "benchmark_targets")
-    table = targets.markdown_table([])  # the header
     return [
         f"### Fastest backend, {date}",
         "",
-        table,
+        *targets.MARKDOWN_HEADER,
         *targets.fastest_backend_rows(suites[date]),
         "",
     ]

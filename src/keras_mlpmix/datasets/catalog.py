@@ -72,6 +72,10 @@ def split_folders(directory) -> tuple[pathlib.Path, pathlib.Path] | None:
     return None
 
 
+def _class_folder_names(root: pathlib.Path) -> list[str]:
+    return sorted(p.name for p in root.iterdir() if p.is_dir())
+
+
 def read_class_folders(
     directory, image_size=32, class_names=None, skip_unreadable: bool = False
 ):
@@ -98,7 +102,7 @@ def read_class_folders(
     skip_unreadable = check_bool("skip_unreadable", skip_unreadable)
     if not root.is_dir():
         raise InvalidValueError(f"No folder at {str(root)!r}.")
-    found = sorted(p.name for p in root.iterdir() if p.is_dir())
+    found = _class_folder_names(root)
     names = tuple(found if class_names is None else class_names)
     if class_names is not None and set(found) - set(names):
         raise InvalidValueError(
@@ -261,9 +265,8 @@ def load_test_folder(
     # Only the test (or val) folder is read, labelled by the training classes.
     if test_fraction is not None:
         _check_test_fraction(test_fraction)
-    names = sorted(p.name for p in splits[0].iterdir() if p.is_dir())
     images, labels, names = read_class_folders(
-        splits[1], image_size, names, skip_unreadable
+        splits[1], image_size, _class_folder_names(splits[0]), skip_unreadable
     )
     return _shuffled(images, labels, check_int("seed", seed, minimum=0)), names
 
