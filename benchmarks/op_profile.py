@@ -7,13 +7,14 @@ Workloads: `inference PRESET` (`predict_on_batch`), `train PRESET` (one
 `train_on_batch` step with AdamW, as `benchmarks/suite.py` times it) and
 `fnet-block` (an `FNetBlock` forward at the CIFAR-100 size, batch 256).
 
-On JAX the calls are traced with `jax.profiler`, and every XLA operation
-that ran is named after the layers its HLO metadata points to: the table
-sums the time per layer (blocks merged, forward and backward apart; work
-outside any sublayer is named after its operation, as `(fft)`) and lists
-the slowest operations with the number of blocks each one's fused
+On JAX and TensorFlow (whose training and prediction steps XLA compiles)
+the calls are traced with `jax.profiler` or `tf.profiler`, and every XLA
+operation that ran is named after the layers its HLO metadata points to: the
+table sums the time per layer (blocks merged, forward and backward apart;
+work outside any sublayer is named after its operation, as `(fft)`) and
+lists the slowest operations with the number of blocks each one's fused
 computation spans. On PyTorch it prints `torch.profiler`'s table of
-operators. TensorFlow is not supported.
+operators.
 """
 
 from __future__ import annotations
@@ -66,30 +67,36 @@ def workload(args):
 
 
 def _layers(op_name: str) -> tuple[str, str]:
-    """`(phase, layer path)` of an HLO `op_name` such as
-    `jit(train_step)/transpose(jvp(backbone))/block_3/token_mixing/fc1/dot`."""
-    phase = "backward" if "transpose(" in op_name else "forward"
-    names = []
-    for part in op_name.split("/")[1:-1]:
-        name = re.sub(r"^(?:\w+\()+|\)+$", "", part)
-        if re.fullmatch(r"[A-Za-z]\w*", name) and not part.startswith("jit("):
-            names.append(name)
+    """`(phase, layer path)` of an HLO `op_name`: JAX's
+    `jit(train_step)/transpose(jvp(backbone))/block_3/token_mixing/fc1/dot`
+    or TensorFlow's
+    `gradient_tape/image_classifier/backbone/block_3_1/token_mixing/fc1/MatMul`.
+    """
+    parts = op_name.split("/")
+    if parts[0].startswith("jit("):
+        phase = "backward" if "transpose(" in op_name else "forward"
+        names = [
+            re.sub(r"^(?:\w+\()+|\)+$", "", part)
+            for part in parts[1:-1]
+            if not part.startswith("jit(")  # a function inside the step
+        ]
+        names = [name for name in names if re.fullmatch(r"[A-Za-z]\w*", name)]
+    else:  # TensorFlow: layers' name scopes, then operations' (capitalised)
+        phase = "backward" if parts[0] == "gradient_tape" else "forward"
+        scopes = parts[1 if phase == "backward" else 0 : -1]
+        names = [name for name in scopes[1:] if re.fullmatch(r"[a-z]\w*", name)]
+        # Scopes opened twice are numbered (`block_3_1`, `mlp_1`).
+        names = [re.sub(r"^(?!block_\d+$)(.*?)_\d+$", r"\1", name) for name in names]
     if len(names) < 2:  # work of the model itself, not of a sublayer
-        return phase, f"({op_name.rsplit('/', 1)[-1]})"
+        operation = re.sub(r"_\d+$", "", parts[-1])
+        return phase, f"({operation})"
     return phase, re.sub(r"block_\d+", "block_*", "/".join(names[1:]))
 
 
-def profile_jax(call, repeats: int, dump_dir: str, top: int):
-    import jax
-
-    with tempfile.TemporaryDirectory() as trace_dir:
-        with jax.profiler.trace(trace_dir, create_perfetto_trace=True):
-            for _ in range(repeats):
-                call()
-        trace = glob.glob(f"{trace_dir}/**/perfetto_trace.json.gz", recursive=True)
-        with gzip.open(trace[0]) as file:
-            events = json.load(file)
-    events = events["traceEvents"] if isinstance(events, dict) else events
+def xla_instructions(dump_dir: str) -> tuple[str, dict[str, tuple[str, int]]]:
+    """The name of the model's step module in an HLO dump, and for each of
+    its instructions the `op_name` it is named after and how many blocks
+    its computation spans."""
     # The model's step is the largest module XLA compiled.
     module = max(glob.glob(f"{dump_dir}/*after_optimizations.txt"), key=os.path.getsize)
     hlo = pathlib.Path(module).read_text()
@@ -106,19 +113,24 @@ def profile_jax(call, repeats: int, dump_dir: str, top: int):
         # (they cost the most), else after its root.
         heavy = re.search(r" (?:dot|convolution|fft)\(.*?op_name=\"([^\"]*)\"", body)
         op_name = heavy or re.search(r'op_name="([^"]*)"', rest)
-        blocks = set(re.findall(r"block_(\d+)/", body + rest))
+        blocks = set(re.findall(r"block_(\d+)(?:_\d+)?/", body + rest))
         instructions[name] = (op_name.group(1) if op_name else "", len(blocks))
+    return pathlib.Path(module).name, instructions
 
-    per_op = collections.Counter()
-    for event in events:
-        if event.get("ph") == "X" and event["name"] in instructions:
-            per_op[event["name"]] += event["dur"] / 1e3 / repeats
+
+def print_xla_table(per_op: dict[str, float], dump_dir: str, top: int):
+    """Prints the time per layer and the slowest operations, given the
+    milliseconds per call of each XLA operation that was traced."""
+    module, instructions = xla_instructions(dump_dir)
+    per_op = collections.Counter(
+        {name: ms for name, ms in per_op.items() if name in instructions}
+    )
     per_layer = collections.Counter()
     for name, ms in per_op.items():
         per_layer[_layers(instructions[name][0])] += ms
     total = sum(per_op.values())
 
-    print(f"XLA operations of {pathlib.Path(module).name}: {total:.1f} ms per call\n")
+    print(f"XLA operations of {module}: {total:.1f} ms per call\n")
     print(f"{'ms':>9} {'share':>6}  phase     layer")
     for (phase, layer), ms in per_layer.most_common(top):
         print(f"{ms:9.1f} {ms / total:6.1%}  {phase:9s} {layer}")
@@ -133,6 +145,44 @@ def profile_jax(call, repeats: int, dump_dir: str, top: int):
         op_name, blocks = instructions[name]
         phase, layer = _layers(op_name)
         print(f"{ms:9.1f} {blocks:6d}  {name} ({phase} {layer})")
+
+
+def profile_jax(call, repeats: int, dump_dir: str, top: int):
+    import jax
+
+    with tempfile.TemporaryDirectory() as trace_dir:
+        with jax.profiler.trace(trace_dir, create_perfetto_trace=True):
+            for _ in range(repeats):
+                call()
+        trace = glob.glob(f"{trace_dir}/**/perfetto_trace.json.gz", recursive=True)
+        with gzip.open(trace[0]) as file:
+            events = json.load(file)
+    events = events["traceEvents"] if isinstance(events, dict) else events
+    per_op = collections.Counter()
+    for event in events:
+        if event.get("ph") == "X":
+            per_op[event["name"]] += event["dur"] / 1e3 / repeats
+    print_xla_table(per_op, dump_dir, top)
+
+
+def profile_tensorflow(call, repeats: int, dump_dir: str, top: int):
+    import tensorflow as tf
+    from tensorflow.tsl.profiler.protobuf import xplane_pb2
+
+    with tempfile.TemporaryDirectory() as trace_dir:
+        tf.profiler.experimental.start(trace_dir)
+        for _ in range(repeats):
+            call()
+        tf.profiler.experimental.stop()
+        (trace,) = glob.glob(f"{trace_dir}/**/*.xplane.pb", recursive=True)
+        space = xplane_pb2.XSpace.FromString(pathlib.Path(trace).read_bytes())
+    per_op = collections.Counter()
+    for plane in space.planes:
+        for line in plane.lines:
+            for event in line.events:
+                name = plane.event_metadata[event.metadata_id].name
+                per_op[name] += event.duration_ps / 1e9 / repeats
+    print_xla_table(per_op, dump_dir, top)
 
 
 def profile_torch(call, repeats: int, top: int):
@@ -155,9 +205,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     backend = os.environ.get("KERAS_BACKEND", "tensorflow")
-    if backend == "jax":
+    if backend in ("jax", "tensorflow"):
         # The HLO dump names each fusion's layers; XLA reads the flag when
-        # the backend starts, so it is set before Keras imports JAX.
+        # the backend starts, so it is set before Keras imports it.
         dump_dir = tempfile.TemporaryDirectory()
         flags = (
             os.environ.get("XLA_FLAGS", ""),
@@ -166,13 +216,15 @@ def main(argv=None):
             "--xla_dump_hlo_module_re=.*_step.*",
         )
         os.environ["XLA_FLAGS"] = " ".join(flags).strip()
+        profile = profile_jax if backend == "jax" else profile_tensorflow
         with dump_dir:
-            profile_jax(workload(args), args.repeats, dump_dir.name, args.top)
+            profile(workload(args), args.repeats, dump_dir.name, args.top)
     elif backend == "torch":
         profile_torch(workload(args), args.repeats, args.top)
     else:
         raise SystemExit(
-            f"op_profile.py supports KERAS_BACKEND=jax or torch. Received: {backend!r}."
+            "op_profile.py supports KERAS_BACKEND=jax, tensorflow or torch. "
+            f"Received: {backend!r}."
         )
 
 

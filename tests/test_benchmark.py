@@ -166,6 +166,27 @@ def test_targets_check_every_cell_against_timm_and_the_fastest_backend():
     assert "fastest backend" not in targets.markdown_table([slow])
 
 
+@pytest.mark.parametrize(
+    "op_name, expected",
+    [
+        ("jit(train_step)/transpose(jvp(backbone))/block_3/token_mixing/fc1/dot",
+         ("backward", "block_*/token_mixing/fc1")),
+        ("jit(predict_step)/backbone/block_0/mlp/jit(gelu)/mul",
+         ("forward", "block_*/mlp")),
+        ("jit(train_step)/jit(fft)/fft", ("forward", "(fft)")),
+        ("gradient_tape/image_classifier_1/g_mlp_backbone_1/block_28_1/mlp/gate"
+         "/MatMul/Sum", ("backward", "block_*/mlp/gate")),
+        ("image_classifier/backbone/block_12/mlp_1/norm/moments/mean",
+         ("forward", "block_*/mlp/norm/moments")),
+        ("adam_w/Mul_614", ("forward", "(Mul)")),
+    ],
+)  # fmt: skip
+def test_op_profile_names_xla_operations_after_their_layers(op_name, expected):
+    from op_profile import _layers
+
+    assert _layers(op_name) == expected
+
+
 def test_run_benchmark_restores_the_dtype_policy_even_when_it_fails():
     with pytest.raises(ValueError, match="no_such_preset"):
         run_benchmark("no_such_preset", batch_sizes=[1], dtype="mixed_bfloat16")
