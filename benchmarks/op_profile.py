@@ -2,6 +2,7 @@
 
     KERAS_BACKEND=jax python benchmarks/op_profile.py train mixer_b16_224 --batch-size 8
     KERAS_BACKEND=torch python benchmarks/op_profile.py fnet-block
+    KERAS_BACKEND=torch python benchmarks/op_profile.py inference gmlp_s16_224 --timm
 
 Workloads: `inference PRESET` (`predict_on_batch`), `train PRESET` (one
 `train_on_batch` step with AdamW, as `benchmarks/suite.py` times it) and
@@ -12,9 +13,12 @@ the calls are traced with `jax.profiler` or `tf.profiler`, and every XLA
 operation that ran is named after the layers its HLO metadata points to: the
 table sums the time per layer (blocks merged, forward and backward apart;
 work outside any sublayer is named after its operation, as `(fft)`) and
-lists the slowest operations with the number of blocks each one's fused
+per kind of operation (products, fusions, reductions), and lists the
+slowest operations with the number of blocks each one's fused
 computation spans. On PyTorch it prints `torch.profiler`'s table of
-operators.
+operators and how much of a call they take (the rest is Python); with
+`--timm` it profiles timm's model of the same architecture instead, for
+comparison.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import os
 import pathlib
 import re
 import tempfile
+import time
 
 
 def workload(args):
@@ -50,8 +55,6 @@ def workload(args):
         )
         call = lambda: model.predict_on_batch(inputs)  # noqa: E731
     else:
-        if args.preset is None:
-            raise SystemExit(f"`{args.workload}` needs a preset name.")
         model = ImageClassifier.from_preset(args.preset, weights=False)
         batch_size = args.batch_size or 16
         images = random_images(batch_size, model.input_shape[1:3])
@@ -62,6 +65,38 @@ def workload(args):
             compile_for_training(model)
             labels = np.arange(batch_size) % model.output_shape[-1]
             call = lambda: model.train_on_batch(images, labels)  # noqa: E731
+    call()
+    return call
+
+
+def timm_workload(args):
+    """The same call with timm's model of the preset's architecture, in
+    PyTorch as timm's users run it (`inference_mode`; an AdamW step)."""
+    import torch
+    from timm_reference import timm_model
+
+    from keras_mlpmix.models import ImageClassifier
+
+    ours = ImageClassifier.from_preset(args.preset, weights=False)
+    num_classes = ours.output_shape[-1]
+    model = timm_model(ours.backbone, num_classes, ours.dropout_rate)
+    batch_size = args.batch_size or 16
+    images = torch.rand(batch_size, 3, *model.stem.img_size)
+    if args.workload == "inference":
+        model.eval()
+
+        def call():
+            with torch.inference_mode():
+                model(images)
+    else:
+        optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
+        labels = torch.arange(batch_size) % num_classes
+
+        def call():
+            optimizer.zero_grad(set_to_none=True)
+            torch.nn.functional.cross_entropy(model(images), labels).backward()
+            optimizer.step()
+
     call()
     return call
 
@@ -104,9 +139,14 @@ def xla_instructions(dump_dir: str) -> tuple[str, dict[str, tuple[str, int]]]:
         m.group(1): m.group(2)
         for m in re.finditer(r"^%([\w.\-]+) .*?\{\n(.*?)\n\}", hlo, re.S | re.M)
     }
-    instructions = {}
+    instructions, first_user = {}, {}
     for m in re.finditer(r"^\s*(?:ROOT )?%([\w.\-]+) = (.*)$", hlo, re.M):
         name, rest = m.groups()
+        operands = re.search(r"[\w\-]+\(([^)]*)\)", rest)
+        for operand in re.findall(
+            r"%([\w.\-]+)", operands.group(1) if operands else ""
+        ):
+            first_user.setdefault(operand, name)
         called = re.search(r"calls=%([\w.\-]+)", rest)
         body = bodies.get(called.group(1), "") if called else ""
         # A fusion is named after its matrix product or FFT if it has one
@@ -115,6 +155,16 @@ def xla_instructions(dump_dir: str) -> tuple[str, dict[str, tuple[str, int]]]:
         op_name = heavy or re.search(r'op_name="([^"]*)"', rest)
         blocks = set(re.findall(r"block_(\d+)(?:_\d+)?/", body + rest))
         instructions[name] = (op_name.group(1) if op_name else "", len(blocks))
+    # What XLA adds itself (a long sum split into partial sums, a copy)
+    # carries no metadata: it is named after the instruction it feeds.
+    for name, (op_name, blocks) in instructions.items():
+        user = name
+        for _ in range(8):
+            if op_name or user not in first_user:
+                break
+            user = first_user[user]
+            op_name = instructions[user][0]
+        instructions[name] = (op_name, blocks)
     return pathlib.Path(module).name, instructions
 
 
@@ -140,6 +190,13 @@ def print_xla_table(per_op: dict[str, float], dump_dir: str, top: int):
     print(
         f"\nOperations spanning 2+ blocks: {spanning:.1f} ms ({spanning / total:.1%})"
     )
+    # XLA numbers the instructions of one kind (`dot.12`, `copy_fusion.3`).
+    kinds = collections.Counter()
+    for name, ms in per_op.items():
+        kinds[re.sub(r"\.\d+$", "", name)] += ms
+    print(f"\n{'ms':>9} {'share':>6}  kind of operation")
+    for kind, ms in kinds.most_common(top):
+        print(f"{ms:9.1f} {ms / total:6.1%}  {kind}")
     print(f"\n{'ms':>9} {'blocks':>6}  operation (layer)")
     for name, ms in per_op.most_common(top):
         op_name, blocks = instructions[name]
@@ -188,11 +245,22 @@ def profile_tensorflow(call, repeats: int, dump_dir: str, top: int):
 def profile_torch(call, repeats: int, top: int):
     from torch.profiler import ProfilerActivity, profile
 
+    start = time.perf_counter()
+    for _ in range(repeats):
+        call()
+    call_ms = (time.perf_counter() - start) * 1e3 / repeats
     with profile(activities=[ProfilerActivity.CPU]) as prof:
         for _ in range(repeats):
             call()
+    operators = [e for e in prof.key_averages() if e.key.startswith("aten::")]
+    operators_ms = sum(e.self_cpu_time_total for e in operators) / 1e3 / repeats
+    calls = sum(e.count for e in operators) / repeats
     print(f"Operators over {repeats} calls:")
     print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=top))
+    print(
+        f"A call takes {call_ms:.1f} ms unprofiled; PyTorch's operators "
+        f"({calls:.0f} per call) {operators_ms:.1f} ms of it. The rest is Python."
+    )
 
 
 def main(argv=None):
@@ -202,9 +270,19 @@ def main(argv=None):
     parser.add_argument("--batch-size", type=int, default=None)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--top", type=int, default=20)
+    parser.add_argument(
+        "--timm", action="store_true", help="profile timm's model (PyTorch only)"
+    )
     args = parser.parse_args(argv)
 
+    if args.workload != "fnet-block" and args.preset is None:
+        raise SystemExit(f"`{args.workload}` needs a preset name.")
     backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    if args.timm and (backend != "torch" or args.workload == "fnet-block"):
+        raise SystemExit(
+            "--timm profiles timm's model of a preset, with KERAS_BACKEND=torch. "
+            f"Received: KERAS_BACKEND={backend!r}, workload {args.workload!r}."
+        )
     if backend in ("jax", "tensorflow"):
         # The HLO dump names each fusion's layers; XLA reads the flag when
         # the backend starts, so it is set before Keras imports it.
@@ -220,7 +298,8 @@ def main(argv=None):
         with dump_dir:
             profile(workload(args), args.repeats, dump_dir.name, args.top)
     elif backend == "torch":
-        profile_torch(workload(args), args.repeats, args.top)
+        call = timm_workload(args) if args.timm else workload(args)
+        profile_torch(call, args.repeats, args.top)
     else:
         raise SystemExit(
             "op_profile.py supports KERAS_BACKEND=jax, tensorflow or torch. "
