@@ -166,68 +166,6 @@ def test_targets_check_every_cell_against_timm_and_the_fastest_backend():
     assert "fastest backend" not in targets.markdown_table([slow])
 
 
-@pytest.mark.parametrize(
-    "op_name, expected",
-    [
-        ("jit(train_step)/transpose(jvp(backbone))/block_3/token_mixing/fc1/dot",
-         ("backward", "block_*/token_mixing/fc1")),
-        ("jit(predict_step)/backbone/block_0/mlp/jit(gelu)/mul",
-         ("forward", "block_*/mlp")),
-        ("jit(train_step)/jit(fft)/fft", ("forward", "(fft)")),
-        ("gradient_tape/image_classifier_1/g_mlp_backbone_1/block_28_1/mlp/gate"
-         "/MatMul/Sum", ("backward", "block_*/mlp/gate")),
-        ("image_classifier/backbone/block_12/mlp_1/norm/moments/mean",
-         ("forward", "block_*/mlp/norm/moments")),
-        ("adam_w/Mul_614", ("forward", "(Mul)")),
-    ],
-)  # fmt: skip
-def test_op_profile_names_xla_operations_after_their_layers(op_name, expected):
-    from op_profile import _layers
-
-    assert _layers(op_name) == expected
-
-
-_HLO = """HloModule step
-
-%fused_computation.1 (param_0: f32[8,4]) -> f32[8,4] {
-  %param_0 = f32[8,4]{1,0} parameter(0)
-  ROOT %dot.1 = f32[8,4]{1,0} dot(%param_0, %param_0), metadata={op_type="MatMul" \
-op_name="gradient_tape/classifier/backbone/block_2_1/mlp/fc1/MatMul"}
-}
-
-ENTRY %main (p: f32[8,4]) -> f32[4] {
-  %p = f32[8,4]{1,0} parameter(0), metadata={op_name="XLA_Args"}
-  %ynn_fusion.1 = f32[8,4]{1,0} fusion(%p), kind=kCustom, calls=%fused_computation.1
-  %wrapped_reduce-window.3 = f32[2,4]{1,0} fusion(%ynn_fusion.1), kind=kLoop
-  ROOT %wrapped_reduce.4 = f32[4]{0} fusion(%wrapped_reduce-window.3), \
-metadata={op_type="Sum" op_name="gradient_tape/classifier/backbone/block_2_1/mlp/norm/Sum"}
-}
-"""
-
-
-def test_op_profile_reads_an_hlo_dump_and_names_what_xla_added(tmp_path, capsys):
-    from op_profile import print_xla_table, xla_instructions
-
-    (tmp_path / "module_0001.step.cpu_after_optimizations.txt").write_text(_HLO)
-    _, instructions = xla_instructions(str(tmp_path))
-    assert instructions["ynn_fusion.1"] == (
-        "gradient_tape/classifier/backbone/block_2_1/mlp/fc1/MatMul",
-        1,
-    )
-    # The partial sums XLA split off carry no metadata of their own.
-    assert instructions["wrapped_reduce-window.3"][0].endswith("mlp/norm/Sum")
-
-    print_xla_table(
-        {"ynn_fusion.1": 3.0, "wrapped_reduce-window.3": 1.0, "python": 9.0},
-        str(tmp_path),
-        top=5,
-    )
-    table = capsys.readouterr().out
-    assert ": 4.0 ms per call" in table
-    assert "    3.0  75.0%  backward  block_*/mlp/fc1" in table
-    assert "    1.0  25.0%  wrapped_reduce-window" in table
-
-
 def test_run_benchmark_restores_the_dtype_policy_even_when_it_fails():
     with pytest.raises(ValueError, match="no_such_preset"):
         run_benchmark("no_such_preset", batch_sizes=[1], dtype="mixed_bfloat16")
