@@ -74,7 +74,7 @@ def timm_workload(args):
     """The same call with timm's model of the preset's architecture, in
     PyTorch as timm's users run it (`inference_mode`; an AdamW step)."""
     import torch
-    from timm_reference import timm_model
+    from timm_reference import adamw_step, timm_model
 
     from keras_mlpmix.models import ImageClassifier
 
@@ -90,13 +90,7 @@ def timm_workload(args):
             with torch.inference_mode():
                 model(images)
     else:
-        optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
-        labels = torch.arange(batch_size) % num_classes
-
-        def call():
-            optimizer.zero_grad(set_to_none=True)
-            torch.nn.functional.cross_entropy(model(images), labels).backward()
-            optimizer.step()
+        call = adamw_step(model, images, torch.arange(batch_size) % num_classes)
 
     call()
     return call
@@ -256,11 +250,12 @@ def profile_torch(call, repeats: int, top: int):
     with profile(activities=[ProfilerActivity.CPU]) as prof:
         for _ in range(repeats):
             call()
-    operators = [e for e in prof.key_averages() if e.key.startswith("aten::")]
+    averages = prof.key_averages()
+    operators = [e for e in averages if e.key.startswith("aten::")]
     operators_ms = sum(e.self_cpu_time_total for e in operators) / 1e3 / repeats
     calls = sum(e.count for e in operators) / repeats
     print(f"Operators over {repeats} calls:")
-    print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=top))
+    print(averages.table(sort_by="self_cpu_time_total", row_limit=top))
     print(
         f"A call takes {call_ms:.1f} ms unprofiled; PyTorch's operators "
         f"({calls:.0f} per call) {operators_ms:.1f} ms of it. The rest is Python."

@@ -20,6 +20,7 @@ so that neither framework's thread pools share a process with the other's
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import os
@@ -69,6 +70,31 @@ def timm_model(backbone, num_classes: int, dropout_rate: float):
         drop_path_rate=backbone.drop_path_rate,
         **architecture,
     )
+
+
+def adamw_step(model, images, labels, run=None, autocast=contextlib.nullcontext):
+    """One AdamW step of timm's `model` with cross-entropy, as a function.
+
+    Args:
+        model: timm's model, in training mode.
+        images: `(batch, 3, height, width)` images.
+        labels: `(batch,)` class indices.
+        run: What computes the logits (`model` compiled); `model` if `None`.
+        autocast: A context manager for the forward pass (mixed precision).
+    """
+    import torch
+
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    run = run or model
+
+    def step():
+        optimizer.zero_grad(set_to_none=True)
+        with autocast():
+            loss = torch.nn.functional.cross_entropy(run(images), labels)
+        loss.backward()
+        optimizer.step()
+
+    return step
 
 
 def measure_timm(
@@ -156,21 +182,12 @@ def measure_timm(
         )
 
     model.train()
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
     images = torch.rand(train_batch_size, 3, *image_size, device=device)
     labels = torch.randint(0, num_classes, (train_batch_size,), device=device)
-
-    def step():
-        optimizer.zero_grad(set_to_none=True)
-        with autocast():
-            loss = torch.nn.functional.cross_entropy(run(images), labels)
-        loss.backward()
-        optimizer.step()
-        synchronize()
-
+    step = adamw_step(model, images, labels, run, autocast)
     measurements.append(
         measure(
-            step,
+            lambda: (step(), synchronize()),
             implementation,
             "train_step",
             train_batch_size,

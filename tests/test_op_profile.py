@@ -105,3 +105,23 @@ def test_profiles_a_workload_on_every_backend(workload, layer):
     else:
         assert "aten::" in run.stdout
         assert "PyTorch's operators" in run.stdout
+
+
+def test_profiles_timm_on_pytorch_only():
+    backend = keras.backend.backend()
+    if backend == "torch":
+        pytest.importorskip("timm", reason="profiling timm needs timm installed")
+    run = subprocess.run(
+        [sys.executable, str(SCRIPT), "inference", "mixer_cifar100", "--timm",
+         "--batch-size", "2", "--repeats", "1"],
+        env={**os.environ, "KERAS_BACKEND": backend},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )  # fmt: skip
+    if backend == "torch":
+        assert run.returncode == 0, run.stderr
+        assert "PyTorch's operators" in run.stdout
+    else:
+        assert run.returncode != 0
+        assert "--timm profiles timm's model of a preset" in run.stderr
