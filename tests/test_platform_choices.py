@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+import numpy_reference as ref
 from keras_mlpmix.layers import FourierMixing, HashDropout, platform_choices
 from keras_mlpmix.layers.fourier_mixing import real_fft2
 from keras_mlpmix.layers.hash_dropout import keep_mask
@@ -64,6 +65,9 @@ def test_each_choice_applies_on_its_platforms_only():
     assert platform_choices.compiles_with_xla_by_default() == (
         BACKEND == "tensorflow" and ON_CPU
     )
+    assert platform_choices.writes_exact_gelu_with_erf() == (
+        BACKEND == "tensorflow" or (BACKEND == "jax" and ON_CPU)
+    )
     x = keras.ops.zeros((2, 4, 6))
     assert platform_choices.uses_real_fourier_transform(x) == cpu_xla
     assert not platform_choices.uses_real_fourier_transform(keras.Input((None, 6)))
@@ -96,6 +100,37 @@ def test_both_fourier_routes_are_the_real_part_of_the_2d_transform(tokens, chann
         rtol=1e-4,
         atol=1e-4,
     )
+
+
+@given(
+    hnp.arrays(
+        "float32",
+        hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=6),
+        elements=st.floats(-60, 60, width=32),
+    ),
+    st.booleans(),
+)
+def test_gelu_is_the_papers_function_on_every_route(x, approximate):
+    out = keras.ops.convert_to_numpy(platform_choices.gelu(x, approximate))
+    assert out.dtype == np.float32
+    expected = ref.gelu(x.astype("float64"), approximate)
+    np.testing.assert_allclose(out, expected, rtol=1e-6, atol=1e-6)
+
+
+def test_exact_gelu_comes_from_the_route_chosen():
+    # Far in the negative tail `1 + erf` and `erfc` round differently.
+    x = keras.ops.convert_to_tensor(np.linspace(-6, -2, 401), "float32")
+    out = keras.ops.convert_to_numpy(platform_choices.gelu(x, approximate=False))
+    routes = {
+        "erf": 0.5 * x * (1.0 + keras.ops.erf(x / np.sqrt(2.0))),
+        "keras": keras.ops.gelu(x, approximate=False),
+    }
+    chosen = "erf" if platform_choices.writes_exact_gelu_with_erf() else "keras"
+    route_outputs = {k: keras.ops.convert_to_numpy(v) for k, v in routes.items()}
+    np.testing.assert_array_equal(out, route_outputs[chosen])
+    if not np.array_equal(*route_outputs.values()):
+        other = "keras" if chosen == "erf" else "erf"
+        assert not np.array_equal(out, route_outputs[other])
 
 
 def test_dropout_masks_come_from_the_route_chosen():
