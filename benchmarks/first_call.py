@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import os
 import pathlib
 import statistics
 import subprocess
@@ -113,6 +112,7 @@ def main(argv=None) -> None:
     print(format_rows(rows))
     if args.output is not None:
         import keras
+        from timing import machine_description
 
         from keras_mlpmix.layers import platform_choices
 
@@ -122,8 +122,8 @@ def main(argv=None) -> None:
         report = {
             "backend": backend,
             "keras": keras.__version__,
-            "device": f"{platform_choices.device_description()} ({os.cpu_count()} "
-            "CPU cores)",
+            "device": f"{platform_choices.device_description()} "
+            f"({machine_description()})",
             "date": date,
             "first_calls": rows,
         }

@@ -12,8 +12,6 @@ import dataclasses
 import datetime
 import importlib.util
 import json
-import os
-import platform
 import sys
 
 import keras
@@ -25,6 +23,7 @@ from throughput import (
     measure_inference,
     measure_train_step,
 )
+from timing import machine_description
 from timm_reference import measure_in_subprocess
 
 from keras_mlpmix import __version__
@@ -210,8 +209,7 @@ def run_benchmark(
         "keras_mlpmix": __version__,
         "dtype": dtype,
         "jit_compile": resolved_jit,
-        "device": f"{platform_choices.device_description()} "
-        f"({platform.machine()}, {os.cpu_count()} CPU cores)",
+        "device": f"{platform_choices.device_description()} ({machine_description()})",
         "date": datetime.date.today().isoformat(),
         "num_classes": num_classes,
         "gflops_per_image": flops_per_image / 1e9,

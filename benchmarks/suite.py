@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import pathlib
 import platform
 import statistics
@@ -46,6 +45,7 @@ from keras_io_design import keras_io_mixer
 from preset_benchmark import format_table, run_benchmark
 from targets import main as print_targets
 from throughput import lowest_medians, measure, measure_train_step
+from timing import machine_description
 
 import keras_mlpmix
 from keras_mlpmix.layers import FNetBlock, FourierMixing
@@ -254,7 +254,7 @@ def main(argv=None) -> int:
         "keras_mlpmix": keras_mlpmix.__version__,
         "commit": _commit(),
         "python": platform.python_version(),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "machine": machine_description(),
         "device": args.device,
         "date": time.strftime("%Y-%m-%d"),
         "import": import_time(),

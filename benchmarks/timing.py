@@ -1,9 +1,10 @@
-"""Timing a call, and the memory a process holds while it runs (benchmarks only)."""
+"""Timing a call, the memory a process holds while it runs, and the machine (benchmarks only)."""
 
 from __future__ import annotations
 
 import dataclasses
 import os
+import platform
 import statistics
 import sys
 import threading
@@ -50,6 +51,27 @@ def time_calls(fn: Callable[[], object], warmup: int, repeats: int) -> Timing:
         fn()
         times.append(time.perf_counter() - start)
     return Timing(statistics.median(times), min(times), max(times), repeats)
+
+
+def machine_description() -> str:
+    """The processor, architecture and core count, e.g. `"AMD EPYC (x86_64), 2 CPU cores"`.
+
+    The processor's model comes from `/proc/cpuinfo` where there is one: two
+    machines of one architecture can run the same call at different speeds.
+    """
+    model = None
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                key, _, value = line.partition(":")
+                if key.strip() == "model name" and value.strip():
+                    model = value.strip()
+                    break
+    except OSError:
+        pass
+    arch = platform.machine() or "unknown architecture"
+    cores = f"{os.cpu_count()} CPU cores"
+    return f"{model} ({arch}), {cores}" if model else f"{arch}, {cores}"
 
 
 def _resident_bytes() -> int | None:

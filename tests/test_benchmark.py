@@ -1,7 +1,11 @@
 """The benchmark machinery of benchmarks/: FLOP counts, timing, memory, the report."""
 
+import builtins
+import io
 import json
+import os
 import pathlib
+import platform
 import sys
 
 import keras
@@ -13,7 +17,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).parents[1] / "benchmarks"))
 from ceiling import time_gemm
 from preset_benchmark import format_table, main, run_benchmark
 from throughput import Measurement, lowest_medians
-from timing import PeakMemory, Timing, time_calls
+from timing import PeakMemory, Timing, machine_description, time_calls
 
 from keras_mlpmix.models import ImageClassifier, MatmulShape, presets
 
@@ -49,6 +53,31 @@ def test_timing_counts_calls_and_orders_its_statistics():
 @pytest.mark.skipif(
     not pathlib.Path("/proc/self/statm").exists(), reason="samples /proc on Linux"
 )
+@pytest.mark.parametrize(
+    "cpuinfo, expected",
+    [
+        ("processor\t: 0\nmodel name\t: AMD EPYC 7B13\n", "AMD EPYC 7B13 (x86_64)"),
+        ("processor\t: 0\n", "x86_64"),  # no model line (some ARM kernels)
+        (None, "x86_64"),  # no /proc/cpuinfo (macOS, Windows)
+    ],
+)
+def test_machine_description_names_the_processor_where_it_can(
+    monkeypatch, cpuinfo, expected
+):
+    real_open = builtins.open
+
+    def fake_open(path, *args, **kwargs):
+        if path != "/proc/cpuinfo":
+            return real_open(path, *args, **kwargs)
+        if cpuinfo is None:
+            raise FileNotFoundError(path)
+        return io.StringIO(cpuinfo)
+
+    monkeypatch.setattr(platform, "machine", lambda: "x86_64")
+    monkeypatch.setattr(builtins, "open", fake_open)
+    assert machine_description() == f"{expected}, {os.cpu_count()} CPU cores"
+
+
 def test_peak_memory_sees_what_the_block_allocates_and_nothing_else():
     with PeakMemory() as idle:
         pass
