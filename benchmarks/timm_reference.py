@@ -85,7 +85,7 @@ def adamw_step(model, images, labels, run=None, autocast=contextlib.nullcontext)
     import torch
 
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
-    run = run or model
+    run = model if run is None else run  # a compiled module has no truth value
 
     def step():
         optimizer.zero_grad(set_to_none=True)

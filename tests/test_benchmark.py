@@ -227,6 +227,30 @@ def test_timm_builds_the_same_architecture(preset):
     assert presets.PRESETS[preset]["backbone"] == type(ours.backbone).__name__
 
 
+def test_timm_step_runs_what_it_is_given_even_without_a_truth_value():
+    # `torch.compile` returns a module whose `len()` raises: the step must not
+    # ask whether it was given one.
+    torch = pytest.importorskip("torch", reason="timm's training step is PyTorch")
+    from timm_reference import adamw_step
+
+    model = torch.nn.Linear(4, 3)
+    calls = []
+
+    class Compiled:
+        def __len__(self):
+            raise TypeError("Linear does not support len()")
+
+        def __call__(self, images):
+            calls.append(images.shape)
+            return model(images)
+
+    images, labels = torch.ones(2, 4), torch.tensor([0, 2])
+    before = model.weight.detach().clone()
+    adamw_step(model, images, labels, run=Compiled())()
+    assert calls == [torch.Size([2, 4])]
+    assert not torch.equal(model.weight, before)  # the optimizer stepped
+
+
 def test_first_call_measures_a_preset_and_formats_its_row():
     from first_call import format_rows, measure_preset
 
