@@ -26,6 +26,8 @@ import subprocess
 import sys
 import time
 
+from timing import machine_description
+
 PRESETS = (
     "mixer_cifar100",
     "fnet_cifar100",
@@ -112,7 +114,6 @@ def main(argv=None) -> None:
     print(format_rows(rows))
     if args.output is not None:
         import keras
-        from timing import machine_description
 
         from keras_mlpmix.layers import platform_choices
 

@@ -50,9 +50,6 @@ def test_timing_counts_calls_and_orders_its_statistics():
         time_calls(lambda: None, warmup=-1, repeats=1)
 
 
-@pytest.mark.skipif(
-    not pathlib.Path("/proc/self/statm").exists(), reason="samples /proc on Linux"
-)
 @pytest.mark.parametrize(
     "cpuinfo, expected",
     [
@@ -78,6 +75,9 @@ def test_machine_description_names_the_processor_where_it_can(
     assert machine_description() == f"{expected}, {os.cpu_count()} CPU cores"
 
 
+@pytest.mark.skipif(
+    not pathlib.Path("/proc/self/statm").exists(), reason="samples /proc on Linux"
+)
 def test_peak_memory_sees_what_the_block_allocates_and_nothing_else():
     with PeakMemory() as idle:
         pass
