@@ -58,7 +58,7 @@ def test_the_compiled_gradient_keeps_the_conditional_and_is_exact():
 def test_each_choice_applies_on_its_platforms_only():
     cpu_xla = BACKEND in ("jax", "tensorflow") and ON_CPU
     expected_masks = (
-        ("uniform" if BACKEND == "torch" else "hash") if ON_CPU else "keras"
+        ("integers" if BACKEND == "torch" else "hash") if ON_CPU else "keras"
     )
     assert platform_choices.dropout_masks() == expected_masks
     assert platform_choices.uses_fusion_barrier() == (BACKEND == "jax" and ON_CPU)
@@ -140,7 +140,10 @@ def test_dropout_masks_come_from_the_route_chosen():
     assert sorted(np.unique(out).tolist()) == [0.0, 2.0]
     routes = {
         "hash": lambda seed: keep_mask(x.shape, 0.5, seed),
-        "uniform": lambda seed: keras.random.uniform(x.shape, seed=seed) >= 0.5,
+        "integers": lambda seed: (
+            keras.random.randint(x.shape, 0, 1 << 24, dtype="int32", seed=seed)
+            >= 1 << 23
+        ),
     }
     matches = {
         name: np.array_equal(

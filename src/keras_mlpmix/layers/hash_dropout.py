@@ -19,7 +19,12 @@ from keras_mlpmix.layers.argument_checks import (
 )
 from keras_mlpmix.layers.numeric_input import NumericInputLayer
 
-_MASK_BITS = 24  # Bits of each hash compared with the rate.
+_MASK_BITS = 24  # Bits of each hash or random integer compared with the rate.
+
+
+def _threshold(rate: float) -> int:
+    """The `_MASK_BITS`-bit value below which an element is dropped."""
+    return round(rate * (1 << _MASK_BITS))
 
 
 def _shift_right(value, bits: int):
@@ -72,8 +77,7 @@ def keep_mask(shape, rate: float, seed_generator: keras.random.SeedGenerator):
         (2,), minval=-(2**31), maxval=2**31 - 1, dtype="int32", seed=seed_generator
     )
     bits = _mix(ops.bitwise_xor(_mix(_positions(shape) + seeds[0]), seeds[1]))
-    threshold = round(rate * (1 << _MASK_BITS))
-    return ops.bitwise_and(bits, (1 << _MASK_BITS) - 1) >= threshold
+    return ops.bitwise_and(bits, (1 << _MASK_BITS) - 1) >= _threshold(rate)
 
 
 def dropout(inputs, rate: float, seed_generator, shape=None):
@@ -83,7 +87,8 @@ def dropout(inputs, rate: float, seed_generator, shape=None):
 
     Args:
         inputs: The tensor to drop out.
-        rate: Probability of dropping, in `[0, 1)`.
+        rate: Probability of dropping, in `[0, 1)`; resolved to 2**-24 unless
+            Keras draws the masks.
         seed_generator: A `keras.random.SeedGenerator` for the masks.
         shape: Shape of the mask, broadcast to the inputs'; defaults to theirs.
     """
@@ -95,8 +100,11 @@ def dropout(inputs, rate: float, seed_generator, shape=None):
     shape = ops.shape(inputs) if shape is None else shape
     if masks == "hash":
         keep = keep_mask(shape, rate, seed_generator)
-    else:  # "uniform"
-        keep = keras.random.uniform(shape, seed=seed_generator) >= rate
+    else:  # "integers"
+        bits = keras.random.randint(
+            shape, 0, 1 << _MASK_BITS, dtype="int32", seed=seed_generator
+        )
+        keep = bits >= _threshold(rate)
     scale = ops.cast(1.0 / (1.0 - rate), inputs.dtype)
     return ops.where(keep, inputs * scale, ops.zeros((), inputs.dtype))
 
